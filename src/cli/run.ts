@@ -1,0 +1,89 @@
+/** `proxyrm run`: the whole method on the built-in world (or the user's prompts / judge). */
+import type { Command } from "commander";
+import { PRESETS, readConfigFile, resolveConfig, type DeepPartial, type PresetName, type RunConfig } from "../config";
+import { BadOptionError } from "../errors";
+import { parseInteger } from "./options";
+import { cliReporter } from "./progress";
+import { formatSummary } from "./summary";
+
+interface RunFlags {
+  preset: string;
+  config?: string;
+  out?: string;
+  seed?: number;
+  strategy?: string;
+  budget?: number;
+  prompts?: string;
+  proxy?: string;
+  judgeUrl?: string;
+  judgeModel?: string;
+  judgeConcurrency?: number;
+  baselines?: boolean;
+  backend?: string;
+}
+
+/** Flags -> the config fields they set (undefined = not given). */
+export function flagsToConfig(f: RunFlags): DeepPartial<RunConfig> {
+  const patch: DeepPartial<RunConfig> = {};
+  if (f.seed !== undefined) patch.seed = f.seed;
+  if (f.strategy !== undefined || f.budget !== undefined) patch.select = { strategy: f.strategy, budget: f.budget };
+  if (f.prompts !== undefined) patch.prompts = f.prompts;
+  if (f.proxy !== undefined) {
+    if (f.proxy !== "eft" && f.proxy !== "heads") throw new BadOptionError("--proxy", `must be eft or heads, got "${f.proxy}"`);
+    patch.proxy = { kind: f.proxy };
+  }
+  if (f.judgeUrl !== undefined || f.judgeModel !== undefined || f.judgeConcurrency !== undefined) {
+    if (f.judgeUrl !== undefined && !/^https?:\/\/[^\s]+$/.test(f.judgeUrl)) throw new BadOptionError("--judge-url", `not an http(s) URL: "${f.judgeUrl}"`);
+    patch.oracle = { kind: f.judgeUrl !== undefined ? "llm" : undefined, url: f.judgeUrl, model: f.judgeModel, concurrency: f.judgeConcurrency };
+  }
+  // A paid external judge would pay for the baselines' labels too: opt-in there.
+  if (f.baselines !== undefined) patch.baselines = f.baselines;
+  else if (f.judgeUrl !== undefined) patch.baselines = false;
+  if (f.backend !== undefined) patch.backend = f.backend as RunConfig["backend"];
+  return stripUndefined(patch);
+}
+
+function stripUndefined<T>(v: T): T {
+  if (v && typeof v === "object" && !Array.isArray(v)) {
+    return Object.fromEntries(Object.entries(v).filter(([, x]) => x !== undefined).map(([k, x]) => [k, stripUndefined(x)])) as T;
+  }
+  return v;
+}
+
+export function registerRun(program: Command): void {
+  program
+    .command("run")
+    .description("run the whole method: sft -> generate -> embed -> select -> label -> fit -> score -> pairs -> dpo -> eval")
+    .option("--preset <name>", `size preset: ${PRESETS.join(" | ")}`, "default")
+    .option("--config <file>", "JSON file with RunConfig fields (flags override it)")
+    .option("--out <dir>", "run directory (default runs/<preset>-seed<seed>)")
+    .option("--seed <n>", "random seed", parseInteger("--seed", 0, 2 ** 31 - 1))
+    .option("--strategy <name>", "active selection strategy (random, coreset-ift, coreset-eft)")
+    .option("--budget <n>", "expert queries to pay for", parseInteger("--budget", 1, 1e9))
+    .option("--prompts <file>", "your own prompt pool: .jsonl, .parquet or .arrow with field `prompt`")
+    .option("--proxy <kind>", "proxy evaluator: eft (fine-tuned judge) or heads (reward-head ensemble)")
+    .option("--judge-url <url>", "OpenAI-compatible judge base URL (key from PROXYRM_JUDGE_API_KEY or OPENAI_API_KEY)")
+    .option("--judge-model <name>", "model name for the judge endpoint")
+    .option("--judge-concurrency <n>", "judge calls in flight", parseInteger("--judge-concurrency", 1, 256))
+    .option("--baselines", "run the off-policy and expert-only baselines (default on with the built-in expert)")
+    .option("--no-baselines", "skip the baselines")
+    .option("--backend <name>", "force a tfjs backend: tensorflow | wasm | cpu")
+    .action(async (flags: RunFlags) => {
+      const file = flags.config ? readConfigFile(flags.config) : undefined;
+      const preset = (flags.preset ?? "default") as PresetName;
+      if (!PRESETS.includes(preset)) throw new BadOptionError("--preset", `unknown preset "${flags.preset}" (choose ${PRESETS.join(", ")})`);
+      const config = resolveConfig(preset, file, flagsToConfig(flags));
+      const out = flags.out ?? `runs/${config.preset}-seed${config.seed}`;
+      const { runPipeline } = await import("../pipeline");
+      const judgeApiKey = config.oracle.kind === "llm" ? process.env.PROXYRM_JUDGE_API_KEY ?? process.env.OPENAI_API_KEY : undefined;
+      const controller = new AbortController();
+      const onSigint = () => controller.abort();
+      process.once("SIGINT", onSigint);
+      try {
+        const result = await runPipeline({ config, out, progress: cliReporter(), signal: controller.signal, judgeApiKey });
+        process.stdout.write(formatSummary(out, result.metrics, result.ran.length === 0));
+      } finally {
+        process.off("SIGINT", onSigint);
+      }
+    });
+}

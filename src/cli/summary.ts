@@ -1,0 +1,19 @@
+/** The closing summary of `proxyrm run`: what was paid, what it bought, and the baselines beside it. */
+import type { Metrics } from "../stages/evaluate";
+
+const f = (x: number | null | undefined, digits = 3) => (x === null || x === undefined || Number.isNaN(x) ? "n/a" : x.toFixed(digits));
+
+export function formatSummary(out: string, m: Metrics, alreadyDone: boolean): string {
+  const lines = [
+    alreadyDone ? `${out}: finished earlier; nothing was rerun or paid.` : `${out}: done in ${m.seconds}s on ${m.backend}.`,
+    `  expert queries paid   ${m.expert_queries} (cost ${m.expert_cost}), strategy ${m.strategy}`,
+    `  preference pairs      ${m.pairs} (${f(m.pairs_per_query, 1)}x the queries)`,
+    `  gold win rate M2 vs M1 ${f(m.gold_win_rate)}   (gold mean ${f(m.gold_mean_sft, 2)} -> ${f(m.gold_mean_dpo, 2)})`,
+    `  expert-only DPO        ${f(m.expert_only_gold_win_rate)}   (baseline: pairs from the expert labels alone)`,
+    `  proxy vs gold          spearman ${f(m.proxy_spearman)}  pair acc ${f(m.proxy_pair_accuracy)}  ECE ${f(m.proxy_ece)}`,
+    `  off-policy evaluator   spearman ${f(m.offpolicy_proxy_spearman)}  pair acc ${f(m.offpolicy_proxy_pair_accuracy)}  ECE ${f(m.offpolicy_proxy_ece)}`,
+    `  retention (greedy)     ${f(m.retention_sft)} -> ${f(m.retention_dpo)}`,
+    `  report                 ${out}/report.html`,
+  ];
+  return `${lines.join("\n")}\n`;
+}

@@ -1,0 +1,204 @@
+/**
+ * One RunConfig, resolved in one place: defaults < preset < --config file < flags. The
+ * resolved object (never a secret) goes into manifest.json and each stage gets its slice.
+ */
+import * as fs from "node:fs";
+import type { BackendName } from "./backend";
+import { BadFileError, BadOptionError } from "./errors";
+import type { DPOConfig } from "./dpo/train";
+import type { LMTrainConfig } from "./policy/train-lm";
+import type { SampleConfig } from "./policy/sample";
+import { defaultTinyGPTConfig, type TinyGPTConfig } from "./policy/tinygpt";
+import type { HeadsConfig } from "./proxy/heads";
+import type { WorldConfig } from "./world/world";
+
+export type PresetName = "tiny" | "smoke" | "default";
+export const PRESETS: readonly PresetName[] = ["tiny", "smoke", "default"];
+
+export interface OracleConfig {
+  /** "rubric": the built-in gold rubric (simulated expert); "llm": an OpenAI-compatible judge. */
+  kind: "rubric" | "llm";
+  /** Rubric only: probability that a label is off by one. */
+  noise: number;
+  costPerCall: number;
+  latencyMs: number;
+  url?: string;
+  model?: string;
+  concurrency: number;
+  timeoutMs: number;
+  retries: number;
+}
+
+export interface RunConfig {
+  preset: PresetName;
+  seed: number;
+  world: WorldConfig;
+  /** A user's own prompt pool (.jsonl/.parquet/.arrow, field `prompt`); replaces the world's pool. */
+  prompts?: string;
+  model: TinyGPTConfig;
+  sft: LMTrainConfig;
+  generate: SampleConfig & { k: number };
+  select: { strategy: string; budget: number };
+  oracle: OracleConfig;
+  proxy: { kind: "eft" | "heads"; eft: LMTrainConfig; heads: HeadsConfig };
+  dpo: DPOConfig;
+  eval: { samplesPerPrompt: number; temperature: number };
+  /** Run the off-policy and expert-only baselines (they pay for their labels with a paid judge). */
+  baselines: boolean;
+  /** Force a backend instead of the best available one. */
+  backend?: BackendName;
+}
+
+const base = (): RunConfig => ({
+  preset: "default",
+  seed: 1,
+  world: { seedPrompts: 2000, poolPrompts: 900, heldoutPrompts: 150, flawRate: 0.3, eftSeedExamples: 2000 },
+  model: { ...defaultTinyGPTConfig },
+  sft: { steps: 1200, batchSize: 32, lr: 3e-3 },
+  generate: { k: 4, temperature: 1, topK: 0, maxNewTokens: 12, batchSize: 256 },
+  select: { strategy: "coreset-eft", budget: 100 },
+  oracle: { kind: "rubric", noise: 0.05, costPerCall: 0.01, latencyMs: 0, concurrency: 1, timeoutMs: 60000, retries: 3 },
+  proxy: {
+    kind: "eft",
+    eft: { steps: 150, batchSize: 16, lr: 3e-4 },
+    heads: { members: 5, hidden: 32, steps: 300, lr: 3e-3, batchSize: 32 },
+  },
+  dpo: { epochs: 3, batchSize: 16, lr: 5e-5, beta: 0.1 },
+  eval: { samplesPerPrompt: 2, temperature: 1 },
+  baselines: true,
+});
+
+/** What each preset changes from the defaults. */
+const PRESET_OVERRIDES: Record<PresetName, DeepPartial<RunConfig>> = {
+  default: {},
+  smoke: {
+    world: { poolPrompts: 250, heldoutPrompts: 80 },
+    sft: { steps: 500 },
+    select: { budget: 28 },
+    proxy: { eft: { steps: 80 } },
+    dpo: { epochs: 4, lr: 1e-4 },
+  },
+  tiny: {
+    world: { seedPrompts: 120, poolPrompts: 16, heldoutPrompts: 8, eftSeedExamples: 60 },
+    model: { nLayer: 1, nHead: 2, dModel: 16 },
+    sft: { steps: 20, batchSize: 16 },
+    generate: { k: 2 },
+    select: { budget: 4 },
+    proxy: { eft: { steps: 10, batchSize: 8 }, heads: { members: 3, hidden: 8, steps: 20 } },
+    dpo: { epochs: 1, batchSize: 8 },
+  },
+};
+
+export type DeepPartial<T> = { [K in keyof T]?: T[K] extends object ? DeepPartial<T[K]> : T[K] };
+
+function merge<T>(target: T, patch: DeepPartial<T> | undefined, where: string): T {
+  if (patch === undefined) return target;
+  if (typeof patch !== "object" || patch === null || Array.isArray(patch)) {
+    throw new BadOptionError(where, "must be an object");
+  }
+  const out: Record<string, unknown> = { ...(target as Record<string, unknown>) };
+  for (const [key, value] of Object.entries(patch)) {
+    const path = where ? `${where}.${key}` : key;
+    const current = out[key];
+    const optional = ["prompts", "url", "model", "backend"].includes(key) && current === undefined;
+    if (!(key in out) && !optional) throw new BadOptionError(path, "unknown config field");
+    if (current !== null && typeof current === "object" && !Array.isArray(current)) {
+      out[key] = merge(current, value as DeepPartial<typeof current>, path);
+    } else {
+      if (value !== undefined && current !== undefined && typeof value !== typeof current) {
+        throw new BadOptionError(path, `expected a ${typeof current}, got ${JSON.stringify(value)}`);
+      }
+      out[key] = value;
+    }
+  }
+  return out as T;
+}
+
+/** Reads a --config JSON file (a partial RunConfig). */
+export function readConfigFile(file: string): DeepPartial<RunConfig> {
+  let text: string;
+  try {
+    text = fs.readFileSync(file, "utf8");
+  } catch {
+    throw new BadFileError(file, "cannot read config file");
+  }
+  try {
+    const parsed = JSON.parse(text);
+    if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) throw new Error("not an object");
+    return parsed;
+  } catch (err) {
+    throw new BadFileError(file, `not a JSON object (${(err as Error).message})`);
+  }
+}
+
+/** defaults < preset < config file < flags, then validated. */
+export function resolveConfig(preset: PresetName, file?: DeepPartial<RunConfig>, flags?: DeepPartial<RunConfig>): RunConfig {
+  if (!PRESETS.includes(preset)) throw new BadOptionError("--preset", `unknown preset "${preset}" (choose ${PRESETS.join(", ")})`);
+  let config = merge(base(), PRESET_OVERRIDES[preset], "");
+  config.preset = preset;
+  const filePreset = (file as { preset?: string } | undefined)?.preset;
+  if (filePreset !== undefined && filePreset !== preset) {
+    config = merge(base(), PRESET_OVERRIDES[filePreset as PresetName] ?? {}, "");
+  }
+  config = merge(config, file, "");
+  config = merge(config, flags, "");
+  validateConfig(config);
+  return config;
+}
+
+function positiveInt(path: string, v: number, min = 1): void {
+  if (!Number.isInteger(v) || v < min) throw new BadOptionError(path, `must be an integer >= ${min}, got ${v}`);
+}
+
+function positive(path: string, v: number): void {
+  if (!(typeof v === "number" && v > 0 && Number.isFinite(v))) throw new BadOptionError(path, `must be a positive number, got ${v}`);
+}
+
+export function validateConfig(c: RunConfig): void {
+  if (!PRESETS.includes(c.preset)) throw new BadOptionError("preset", `unknown preset "${c.preset}"`);
+  positiveInt("seed", c.seed, 0);
+  positiveInt("world.seedPrompts", c.world.seedPrompts);
+  positiveInt("world.poolPrompts", c.world.poolPrompts);
+  positiveInt("world.heldoutPrompts", c.world.heldoutPrompts);
+  positiveInt("world.eftSeedExamples", c.world.eftSeedExamples);
+  if (!(c.world.flawRate >= 0 && c.world.flawRate <= 1)) throw new BadOptionError("world.flawRate", `must be in [0, 1], got ${c.world.flawRate}`);
+  positiveInt("model.nLayer", c.model.nLayer);
+  positiveInt("model.nHead", c.model.nHead);
+  positiveInt("model.dModel", c.model.dModel);
+  if (c.model.dModel % c.model.nHead !== 0) throw new BadOptionError("model.dModel", `must be divisible by model.nHead (${c.model.nHead})`);
+  positiveInt("model.blockSize", c.model.blockSize, 8);
+  for (const [name, t] of [["sft", c.sft], ["proxy.eft", c.proxy.eft]] as const) {
+    positiveInt(`${name}.steps`, t.steps);
+    positiveInt(`${name}.batchSize`, t.batchSize);
+    positive(`${name}.lr`, t.lr);
+  }
+  positiveInt("generate.k", c.generate.k, 2);
+  positiveInt("generate.maxNewTokens", c.generate.maxNewTokens);
+  positiveInt("generate.batchSize", c.generate.batchSize);
+  positiveInt("generate.topK", c.generate.topK, 0);
+  if (!(c.generate.temperature >= 0)) throw new BadOptionError("generate.temperature", `must be >= 0, got ${c.generate.temperature}`);
+  positiveInt("select.budget", c.select.budget);
+  if (!["rubric", "llm"].includes(c.oracle.kind)) throw new BadOptionError("oracle.kind", `must be "rubric" or "llm", got "${c.oracle.kind}"`);
+  if (!(c.oracle.noise >= 0 && c.oracle.noise <= 1)) throw new BadOptionError("oracle.noise", `must be in [0, 1], got ${c.oracle.noise}`);
+  if (!(c.oracle.costPerCall >= 0)) throw new BadOptionError("oracle.costPerCall", `must be >= 0, got ${c.oracle.costPerCall}`);
+  positiveInt("oracle.latencyMs", c.oracle.latencyMs, 0);
+  positiveInt("oracle.concurrency", c.oracle.concurrency);
+  positiveInt("oracle.timeoutMs", c.oracle.timeoutMs);
+  positiveInt("oracle.retries", c.oracle.retries, 0);
+  if (c.oracle.kind === "llm" && (!c.oracle.url || !c.oracle.model)) {
+    throw new BadOptionError("--judge-url", "an LLM judge needs both --judge-url and --judge-model");
+  }
+  if (!["eft", "heads"].includes(c.proxy.kind)) throw new BadOptionError("proxy.kind", `must be "eft" or "heads", got "${c.proxy.kind}"`);
+  positiveInt("proxy.heads.members", c.proxy.heads.members);
+  positiveInt("proxy.heads.hidden", c.proxy.heads.hidden);
+  positiveInt("proxy.heads.steps", c.proxy.heads.steps);
+  positive("proxy.heads.lr", c.proxy.heads.lr);
+  positiveInt("eval.samplesPerPrompt", c.eval.samplesPerPrompt);
+  positive("dpo.epochs", c.dpo.epochs);
+  positiveInt("dpo.batchSize", c.dpo.batchSize);
+  positive("dpo.lr", c.dpo.lr);
+  positive("dpo.beta", c.dpo.beta);
+  if (c.backend !== undefined && !["tensorflow", "wasm", "cpu"].includes(c.backend)) {
+    throw new BadOptionError("backend", `must be tensorflow, wasm or cpu, got "${c.backend}"`);
+  }
+}

@@ -1,0 +1,125 @@
+/**
+ * Direct Preference Optimisation (Rafailov et al. 2023) of TinyGPT on (prompt, chosen, rejected)
+ * pairs. The reference model is the policy as it enters training: its sequence log-probs are
+ * computed once up front, so no frozen copy is kept. Loss = softplus(-beta * margin) (tfjs's
+ * logSigmoid gradient throws on wasm and cpu).
+ */
+import type * as TF from "@tensorflow/tfjs";
+import { AbortedError, BadOptionError } from "../errors";
+import { Rng } from "../rng";
+import type { Progress } from "../progress";
+import { answerSequence, makeBatch, type TargetSequence } from "../policy/batch";
+import { policyContext } from "../policy/tokenizer";
+import type { TinyGPT } from "../policy/tinygpt";
+
+export interface DPOConfig {
+  /** Passes over the pairs (the expert-only baseline is compared at equal epochs). */
+  epochs: number;
+  batchSize: number;
+  lr: number;
+  /** Strength of the KL anchor to the reference policy. */
+  beta: number;
+}
+
+export function validateDPOConfig(c: DPOConfig): void {
+  if (!(c.epochs > 0)) throw new BadOptionError("dpo.epochs", `must be > 0, got ${c.epochs}`);
+  if (!Number.isInteger(c.batchSize) || c.batchSize < 1) throw new BadOptionError("dpo.batchSize", `must be a positive integer, got ${c.batchSize}`);
+  if (!(c.lr > 0)) throw new BadOptionError("dpo.lr", `must be > 0, got ${c.lr}`);
+  if (!(c.beta > 0)) throw new BadOptionError("dpo.beta", `must be > 0, got ${c.beta}`);
+}
+
+export interface PreferencePair {
+  prompt: string;
+  chosen: string;
+  rejected: string;
+}
+
+export interface DPOResult {
+  steps: number;
+  losses: number[];
+  /** Share of the batch whose implicit reward ranks chosen above rejected, per step. */
+  rewardAccuracies: number[];
+}
+
+/** Sum of the answer's token log-probs (answer tokens + end token) per row: [B]. */
+function sequenceLogProbs(model: TinyGPT, ids: TF.Tensor2D, mask: TF.Tensor2D): TF.Tensor1D {
+  const tf = model.tf;
+  return tf.sum(tf.mul(model.tokenLogProbs(ids), mask), 1) as TF.Tensor1D;
+}
+
+/** Steps for `epochs` passes over `pairs` pairs at `batchSize` (at least one). */
+export function dpoSteps(pairs: number, config: DPOConfig): number {
+  return Math.max(1, Math.round((config.epochs * pairs) / config.batchSize));
+}
+
+export async function trainDPO(
+  policy: TinyGPT,
+  pairs: PreferencePair[],
+  config: DPOConfig,
+  rng: Rng,
+  progress?: Progress,
+  signal?: AbortSignal,
+  stage = "dpo",
+): Promise<DPOResult> {
+  validateDPOConfig(config);
+  const tf = policy.tf;
+  if (pairs.length === 0) return { steps: 0, losses: [], rewardAccuracies: [] };
+  const block = policy.config.blockSize;
+  const chosen: TargetSequence[] = pairs.map((p) => answerSequence(policyContext(p.prompt), p.chosen, block));
+  const rejected: TargetSequence[] = pairs.map((p) => answerSequence(policyContext(p.prompt), p.rejected, block));
+
+  // Reference log-probs, once, from the policy before any update.
+  const refChosen = new Float32Array(pairs.length);
+  const refRejected = new Float32Array(pairs.length);
+  for (let s = 0; s < pairs.length; s += 128) {
+    const idx = Array.from({ length: Math.min(128, pairs.length - s) }, (_, i) => s + i);
+    const lp = tf.tidy(() => {
+      const { ids, mask } = makeBatch(tf, [...idx.map((i) => chosen[i]), ...idx.map((i) => rejected[i])]);
+      return sequenceLogProbs(policy, ids, mask).dataSync() as Float32Array;
+    });
+    idx.forEach((i, j) => {
+      refChosen[i] = lp[j];
+      refRejected[i] = lp[idx.length + j];
+    });
+  }
+
+  const steps = dpoSteps(pairs.length, config);
+  const optimizer = tf.train.adam(config.lr);
+  const losses: number[] = [];
+  const rewardAccuracies: number[] = [];
+  progress?.start(stage, steps);
+  try {
+    // Epoch-wise shuffles: every pair is seen once per epoch.
+    let order: number[] = [];
+    for (let step = 0; step < steps; step++) {
+      if (signal?.aborted) throw new AbortedError(stage);
+      if (order.length < config.batchSize) order = order.concat(rng.shuffle(pairs.map((_, i) => i)));
+      const idx = order.splice(0, Math.min(config.batchSize, pairs.length));
+      const b = idx.length;
+      let accuracy = 0;
+      const loss = tf.tidy(() => {
+        const { ids, mask } = makeBatch(tf, [...idx.map((i) => chosen[i]), ...idx.map((i) => rejected[i])]);
+        const ref = tf.tensor1d(idx.map((i) => refChosen[i] - refRejected[i]));
+        const cost = optimizer.minimize(
+          () => {
+            const lp = sequenceLogProbs(policy, ids, mask);
+            const margin = tf.sub(tf.sub(tf.slice(lp, 0, b), tf.slice(lp, b, b)), ref); // [B]
+            accuracy = tf.tidy(() => tf.mean(tf.cast(tf.greater(margin, 0), "float32")).dataSync()[0]);
+            return tf.mean(tf.softplus(tf.mul(margin, -config.beta))) as TF.Scalar;
+          },
+          true,
+          policy.variables(),
+        );
+        return cost!.dataSync()[0];
+      });
+      losses.push(loss);
+      rewardAccuracies.push(accuracy);
+      progress?.tick(1, { loss });
+      if (step % 8 === 7) await new Promise((r) => setImmediate(r));
+    }
+  } finally {
+    optimizer.dispose();
+    progress?.end();
+  }
+  return { steps, losses, rewardAccuracies };
+}

@@ -1,0 +1,119 @@
+/**
+ * Agreement and calibration of a proxy against the gold expert, and the interval used across
+ * seeds. Definitions follow shared/DESIGN.md ("Definitions").
+ */
+import { SCORE_LEVELS } from "../proxy/types";
+
+/** Ranks 1..n with ties given their average rank. */
+export function averageRanks(values: ArrayLike<number>): Float64Array {
+  const n = values.length;
+  const order = Array.from({ length: n }, (_, i) => i).sort((a, b) => values[a] - values[b] || a - b);
+  const ranks = new Float64Array(n);
+  for (let i = 0; i < n; ) {
+    let j = i;
+    while (j + 1 < n && values[order[j + 1]] === values[order[i]]) j++;
+    const avg = (i + j) / 2 + 1;
+    for (let k = i; k <= j; k++) ranks[order[k]] = avg;
+    i = j + 1;
+  }
+  return ranks;
+}
+
+function pearson(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  const n = a.length;
+  let ma = 0;
+  let mb = 0;
+  for (let i = 0; i < n; i++) {
+    ma += a[i];
+    mb += b[i];
+  }
+  ma /= n;
+  mb /= n;
+  let sab = 0;
+  let saa = 0;
+  let sbb = 0;
+  for (let i = 0; i < n; i++) {
+    sab += (a[i] - ma) * (b[i] - mb);
+    saa += (a[i] - ma) ** 2;
+    sbb += (b[i] - mb) ** 2;
+  }
+  return saa === 0 || sbb === 0 ? 0 : sab / Math.sqrt(saa * sbb);
+}
+
+/** Spearman's rho with average ranks; 0 when either side is constant. */
+export function spearman(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  if (a.length !== b.length) throw new Error("spearman: lengths differ");
+  if (a.length < 2) return 0;
+  return pearson(averageRanks(a), averageRanks(b));
+}
+
+/**
+ * Within-group pair accuracy: over pairs in the same group with unequal gold scores, the share
+ * the proxy orders the same way (a proxy tie counts half). NaN when there is no such pair.
+ */
+export function pairAccuracy(groups: ArrayLike<string>, gold: ArrayLike<number>, proxy: ArrayLike<number>): number {
+  const byGroup = new Map<string, number[]>();
+  for (let i = 0; i < groups.length; i++) byGroup.set(groups[i], [...(byGroup.get(groups[i]) ?? []), i]);
+  let total = 0;
+  let right = 0;
+  for (const members of byGroup.values()) {
+    for (let x = 0; x < members.length; x++) {
+      for (let y = x + 1; y < members.length; y++) {
+        const i = members[x];
+        const j = members[y];
+        if (gold[i] === gold[j]) continue;
+        total++;
+        if (proxy[i] === proxy[j]) right += 0.5;
+        else if (proxy[i] > proxy[j] === gold[i] > gold[j]) right += 1;
+      }
+    }
+  }
+  return total === 0 ? NaN : right / total;
+}
+
+export interface ReliabilityBin {
+  lo: number;
+  hi: number;
+  count: number;
+  confidence: number;
+  accuracy: number;
+}
+
+/**
+ * Expected calibration error on the top-class probability of the 6-way score distribution:
+ * 10 equal-width bins, |accuracy - confidence| weighted by bin size.
+ */
+export function calibration(probs: Float64Array, gold: ArrayLike<number>, bins = 10): { ece: number; bins: ReliabilityBin[] } {
+  const n = gold.length;
+  const out: ReliabilityBin[] = Array.from({ length: bins }, (_, b) => ({ lo: b / bins, hi: (b + 1) / bins, count: 0, confidence: 0, accuracy: 0 }));
+  for (let i = 0; i < n; i++) {
+    let top = 0;
+    for (let s = 1; s < SCORE_LEVELS; s++) if (probs[i * SCORE_LEVELS + s] > probs[i * SCORE_LEVELS + top]) top = s;
+    const conf = probs[i * SCORE_LEVELS + top];
+    const bin = out[Math.min(bins - 1, Math.floor(conf * bins))];
+    bin.count++;
+    bin.confidence += conf;
+    bin.accuracy += top === gold[i] ? 1 : 0;
+  }
+  let ece = 0;
+  for (const b of out) {
+    if (b.count === 0) continue;
+    ece += (b.count / n) * Math.abs(b.accuracy / b.count - b.confidence / b.count);
+    b.confidence /= b.count;
+    b.accuracy /= b.count;
+  }
+  return { ece, bins: out };
+}
+
+/** Two-sided 97.5% quantile of Student's t for df = 1..30 (then the normal's 1.96). */
+const T975 = [12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228, 2.201, 2.179, 2.16, 2.145, 2.131, 2.12, 2.11, 2.101, 2.093, 2.086, 2.08, 2.074, 2.069, 2.064, 2.06, 2.056, 2.052, 2.048, 2.045, 2.042];
+
+/** Mean and 95% Student-t half-width over seeds (half-width NaN for a single value). */
+export function meanInterval(values: number[]): { mean: number; halfWidth: number; n: number } {
+  const n = values.length;
+  const mean = values.reduce((a, b) => a + b, 0) / n;
+  if (n < 2) return { mean, halfWidth: NaN, n };
+  const sd = Math.sqrt(values.reduce((a, b) => a + (b - mean) ** 2, 0) / (n - 1));
+  const t = n - 1 <= T975.length ? T975[n - 2] : 1.96;
+  return { mean, halfWidth: (t * sd) / Math.sqrt(n), n };
+}

@@ -1,0 +1,140 @@
+/**
+ * The method's stages in order (shared/DESIGN.md "Data flow"). Each stage reads and writes the
+ * run directory and is recorded in manifest.json when it finishes: a rerun skips finished
+ * stages (a finished run is a no-op that writes nothing), a crashed stage runs again, and paid
+ * labels come back from the ledger instead of being paid twice.
+ */
+import * as fs from "node:fs";
+import { loadTf, type BackendName } from "./backend";
+import { resolveConfig, type RunConfig } from "./config";
+import { UserError } from "./errors";
+import { silentProgress, type Progress } from "./progress";
+import { writeFileAtomic } from "./store/atomic";
+import { checkSameConfig, readManifest, writeManifest, type Manifest } from "./store/manifest";
+import { RunContext } from "./stages/context";
+import { evalStage, type Metrics } from "./stages/evaluate";
+import { dpoStage, expertOnlyStage, pairsStage } from "./stages/optimise";
+import { generateStage, sftStage, worldStage } from "./stages/policy";
+import { fitStage, offpolicyStage, scoreStage } from "./stages/proxy";
+import { embedStage, labelStage, selectStage } from "./stages/query";
+
+export interface Stage {
+  name: string;
+  run(ctx: RunContext): Promise<unknown>;
+  /** Baseline stages run only when config.baselines is on. */
+  baseline?: boolean;
+}
+
+export const STAGES: readonly Stage[] = [
+  { name: "world", run: worldStage },
+  { name: "sft", run: sftStage },
+  { name: "generate", run: generateStage },
+  { name: "embed", run: embedStage },
+  { name: "select", run: selectStage },
+  { name: "label", run: labelStage },
+  { name: "fit", run: fitStage },
+  { name: "offpolicy", run: offpolicyStage, baseline: true },
+  { name: "score", run: scoreStage },
+  { name: "pairs", run: pairsStage },
+  { name: "dpo", run: dpoStage },
+  { name: "expert-only", run: expertOnlyStage, baseline: true },
+  { name: "eval", run: writeMetrics },
+  { name: "report", run: writeReportStage },
+];
+
+async function writeMetrics(ctx: RunContext): Promise<void> {
+  const metrics = await evalStage(ctx);
+  writeFileAtomic(ctx.file("metrics.json"), `${JSON.stringify(metrics, null, 2)}\n`);
+}
+
+async function writeReportStage(ctx: RunContext): Promise<void> {
+  const { writeReport } = await import("./report/write");
+  writeReport(ctx.dir);
+}
+
+export interface RunOptions {
+  config: RunConfig;
+  /** The run directory (created if missing). */
+  out: string;
+  progress?: Progress;
+  signal?: AbortSignal;
+  /** An LLM judge's key, from the environment via the CLI; never written anywhere. */
+  judgeApiKey?: string;
+}
+
+export interface RunResult {
+  metrics: Metrics;
+  /** Stages that ran in this call (empty for a finished run). */
+  ran: string[];
+  backend: BackendName;
+}
+
+function packageVersion(name: string): string {
+  try {
+    return (require(`${name}/package.json`) as { version: string }).version;
+  } catch {
+    return "absent";
+  }
+}
+
+export async function runPipeline(options: RunOptions): Promise<RunResult> {
+  const { config, out } = options;
+  const progress = options.progress ?? silentProgress;
+  const started = Date.now();
+  let manifest = readManifest(out);
+  if (manifest) checkSameConfig(out, manifest, config);
+  const stages = STAGES.filter((s) => !s.baseline || config.baselines);
+  if (manifest && stages.every((s) => manifest!.stages[s.name])) {
+    // Finished: change no byte, pay nothing.
+    const metrics = JSON.parse(fs.readFileSync(`${out}/metrics.json`, "utf8")) as Metrics;
+    return { metrics, ran: [], backend: manifest.backend as BackendName };
+  }
+  if (fs.existsSync(out) && !fs.statSync(out).isDirectory()) throw new UserError(`--out ${out} is a file, not a directory`);
+  fs.mkdirSync(out, { recursive: true });
+  const { tf, backend } = await loadTf(config.backend);
+  manifest ??= {
+    proxyrm: packageVersion("proxyrm"),
+    seed: config.seed,
+    backend,
+    versions: {
+      node: process.versions.node,
+      "@tensorflow/tfjs": packageVersion("@tensorflow/tfjs"),
+      "apache-arrow": packageVersion("apache-arrow"),
+    },
+    config,
+    stages: {},
+  };
+  const m: Manifest = manifest;
+  writeManifest(out, m);
+  const ctx = new RunContext(out, config, tf, backend, progress, options.signal, options.judgeApiKey);
+  const ran: string[] = [];
+  try {
+    // A stage after one that reran must rerun too: its inputs may have changed.
+    let dirty = false;
+    for (const stage of stages) {
+      if (m.stages[stage.name] && !dirty) {
+        progress.log?.(`${stage.name}: done earlier, skipped`);
+        continue;
+      }
+      dirty = true;
+      const t0 = Date.now();
+      await stage.run(ctx);
+      m.stages[stage.name] = { status: "done", seconds: Math.round((Date.now() - t0) / 100) / 10 };
+      if (stage.name === "eval") {
+        // seconds: this invocation's wall time up to evaluation (the one metric that may differ between identical runs).
+        const file = ctx.file("metrics.json");
+        const metrics = JSON.parse(fs.readFileSync(file, "utf8")) as Metrics;
+        metrics.seconds = Math.round((Date.now() - started) / 100) / 10;
+        writeFileAtomic(file, `${JSON.stringify(metrics, null, 2)}\n`);
+      }
+      writeManifest(out, m);
+      ran.push(stage.name);
+    }
+  } finally {
+    ctx.dispose();
+  }
+  const metrics = JSON.parse(fs.readFileSync(ctx.file("metrics.json"), "utf8")) as Metrics;
+  return { metrics, ran, backend };
+}
+
+export { resolveConfig };

@@ -1,0 +1,27 @@
+/**
+ * The strategies, by command-line name. This is the only list: `--strategy` choices, the
+ * contract test and docs/strategies.md all come from it.
+ */
+import { BadOptionError } from "../errors";
+import { coresetEft } from "./coreset-eft";
+import { coresetIft } from "./coreset-ift";
+import { random } from "./random";
+import type { Strategy } from "./types";
+
+export const strategies = {
+  random,
+  "coreset-ift": coresetIft,
+  "coreset-eft": coresetEft,
+} as const satisfies Record<string, Strategy>;
+
+export type StrategyName = keyof typeof strategies;
+
+/** The strategy called `name`; a BadOptionError listing the known names otherwise. */
+export function getStrategy(name: string): Strategy {
+  if (Object.prototype.hasOwnProperty.call(strategies, name)) return strategies[name as StrategyName];
+  throw new BadOptionError("strategy", `unknown "${name}" (known: ${Object.keys(strategies).join(", ")})`);
+}
+
+export { kCenterGreedy } from "./kcenter";
+export type { KCenterOptions } from "./kcenter";
+export type { Matrix, Need, ProxyPrediction, SelectContext, Strategy } from "./types";

@@ -1,0 +1,63 @@
+/**
+ * From scores to a better policy: best-vs-worst pairs per pool prompt (expert score where
+ * labelled, else the proxy's), DPO M1 -> M2, and the expert-only baseline (the same budget
+ * spent on whole prompts, pairs from expert labels alone, DPO for the same number of epochs).
+ */
+import { trainDPO } from "../dpo/train";
+import { ExpertGate } from "../oracle/gate";
+import { buildPairs, type ScoredResponse } from "../pairs/build";
+import { readPairs, readProxyScores, writeLabels, writePairs } from "../store/arrow-tables";
+import type { LabelRow, PairRow, ResponseRow } from "../types";
+import type { RunContext } from "./context";
+import { poolResponses } from "./query";
+
+function scoredPairs(ctx: RunContext, responses: ResponseRow[], scoreOf: (r: ResponseRow) => number | undefined): PairRow[] {
+  const text = ctx.promptText();
+  const scored: ScoredResponse[] = [];
+  for (const r of responses) {
+    const score = scoreOf(r);
+    if (score !== undefined) scored.push({ prompt_id: r.prompt_id, prompt: text.get(r.prompt_id)!, text: r.text, score });
+  }
+  return buildPairs(scored);
+}
+
+export async function pairsStage(ctx: RunContext): Promise<void> {
+  const expert = new Map(ctx.labels().map((l) => [l.response_id, l.score]));
+  const proxy = new Map(readProxyScores(ctx.file("proxy_scores.arrow")).map((s) => [s.response_id, s.mean]));
+  writePairs(ctx.file("pairs.arrow"), scoredPairs(ctx, poolResponses(ctx), (r) => expert.get(r.response_id) ?? proxy.get(r.response_id)));
+}
+
+async function dpoFrom(ctx: RunContext, pairs: PairRow[], name: string): Promise<void> {
+  const policy = ctx.model("sft").clone();
+  const result = await trainDPO(policy, pairs, ctx.config.dpo, ctx.rng(name), ctx.progress, ctx.signal, name);
+  ctx.saveModel(name, policy);
+  ctx.saveCurve(name, result.losses);
+}
+
+export async function dpoStage(ctx: RunContext): Promise<void> {
+  await dpoFrom(ctx, readPairs(ctx.file("pairs.arrow")), "dpo");
+}
+
+/** floor(B/k) random pool prompts, all k responses labelled (ledger lines tagged "baseline"). */
+export async function expertOnlyStage(ctx: RunContext): Promise<void> {
+  const pool = poolResponses(ctx);
+  const k = ctx.config.generate.k;
+  const budget = ctx.config.select.budget;
+  const promptIds = [...new Set(pool.map((r) => r.prompt_id))];
+  const chosen = new Set(ctx.rng("expert-only").shuffle(promptIds).slice(0, Math.floor(budget / k)));
+  const responses = pool.filter((r) => chosen.has(r.prompt_id));
+  const text = ctx.promptText();
+  const gate = new ExpertGate(ctx.oracle(), { runDir: ctx.dir, budget: responses.length, tag: "baseline", concurrency: ctx.config.oracle.concurrency });
+  ctx.progress.start("expert-only label", responses.length);
+  let labels: LabelRow[];
+  try {
+    labels = await gate.label(responses.map((r) => ({ response_id: r.response_id, prompt: text.get(r.prompt_id)!, response: r.text })), ctx.signal);
+    ctx.progress.tick(responses.length);
+  } finally {
+    ctx.progress.end();
+  }
+  writeLabels(ctx.file("baseline_labels.arrow"), labels);
+  const score = new Map(labels.map((l) => [l.response_id, l.score]));
+  const pairs = scoredPairs(ctx, responses, (r) => score.get(r.response_id));
+  await dpoFrom(ctx, pairs, "expert_only");
+}

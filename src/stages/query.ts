@@ -1,0 +1,84 @@
+/**
+ * The active-learning side: embed the pool with M1 (prompt view for coresetIFT, judge-input view
+ * for coresetEFT), pick the tuples worth an expert's score under the budget, and pay for them
+ * through the one gate (budget, cache, ledger journal).
+ */
+import * as fs from "node:fs";
+import { eftText, embedTexts, iftText } from "../embed/policy-embedder";
+import { ExpertGate } from "../oracle/gate";
+import { getStrategy } from "../select";
+import type { Matrix } from "../select/types";
+import { writeLabels } from "../store/arrow-tables";
+import { writeFileAtomic } from "../store/atomic";
+import { readEmbeddings, writeEmbeddings } from "../store/embeddings";
+import type { ResponseRow } from "../types";
+import type { RunContext } from "./context";
+
+/** Pool responses in a fixed order: the selection pool (indices refer to this order). */
+export function poolResponses(ctx: RunContext): ResponseRow[] {
+  return ctx.responses().filter((r) => r.source === "policy");
+}
+
+export async function embedStage(ctx: RunContext): Promise<void> {
+  const pool = poolResponses(ctx);
+  const text = ctx.promptText();
+  const model = ctx.model("sft");
+  const d = model.config.dModel;
+  // The IFT view embeds each prompt once and repeats it for each of its responses.
+  const promptIds = [...new Set(pool.map((r) => r.prompt_id))];
+  const promptVec = await embedTexts(model, promptIds.map((id) => iftText(text.get(id)!)), 256, ctx.progress, ctx.signal, "embed ift");
+  const rowOf = new Map(promptIds.map((id, i) => [id, i]));
+  const eft = await embedTexts(model, pool.map((r) => eftText(text.get(r.prompt_id)!, r.text)), 256, ctx.progress, ctx.signal, "embed eft");
+  const data = new Float32Array(pool.length * 2 * d);
+  pool.forEach((r, i) => data.set(promptVec.subarray(rowOf.get(r.prompt_id)! * d, (rowOf.get(r.prompt_id)! + 1) * d), i * d));
+  data.set(eft, pool.length * d);
+  writeEmbeddings(ctx.file("embeddings.arrow"), {
+    ids: [...pool.map((r) => r.response_id), ...pool.map((r) => r.response_id)],
+    views: [...pool.map(() => "ift" as const), ...pool.map(() => "eft" as const)],
+    dim: d,
+    data,
+  });
+}
+
+export function poolEmbeddings(ctx: RunContext): { ift: Matrix; eft: Matrix } {
+  const pool = poolResponses(ctx);
+  const view = (v: "ift" | "eft"): Matrix => {
+    const m = readEmbeddings(ctx.file("embeddings.arrow"), { view: v });
+    if (m.ids.length !== pool.length || m.ids.some((id, i) => id !== pool[i].response_id)) {
+      throw new Error(`embeddings.arrow (${v}) does not match the pool's responses`);
+    }
+    return { rows: m.ids.length, dim: m.dim, data: m.data };
+  };
+  return { ift: view("ift"), eft: view("eft") };
+}
+
+export async function selectStage(ctx: RunContext): Promise<void> {
+  const pool = poolResponses(ctx);
+  const strategy = getStrategy(ctx.config.select.strategy);
+  const budget = Math.min(ctx.config.select.budget, pool.length);
+  const picks = strategy.select(pool.length, {
+    budget,
+    rng: ctx.rng("select"),
+    embeddings: strategy.needs.some((n) => n.startsWith("embeddings")) ? poolEmbeddings(ctx) : undefined,
+  });
+  writeFileAtomic(ctx.file("selection.json"), `${JSON.stringify({ strategy: strategy.name, response_ids: picks.map((i) => pool[i].response_id) })}\n`);
+}
+
+export function selectedIds(ctx: RunContext): string[] {
+  return (JSON.parse(fs.readFileSync(ctx.file("selection.json"), "utf8")) as { response_ids: string[] }).response_ids;
+}
+
+export async function labelStage(ctx: RunContext): Promise<void> {
+  const byId = new Map(ctx.responses().map((r) => [r.response_id, r]));
+  const text = ctx.promptText();
+  const items = selectedIds(ctx).map((id) => ({ response_id: id, prompt: text.get(byId.get(id)!.prompt_id)!, response: byId.get(id)!.text }));
+  const gate = new ExpertGate(ctx.oracle(), { runDir: ctx.dir, budget: ctx.config.select.budget, concurrency: ctx.config.oracle.concurrency });
+  ctx.progress.start("label", items.length);
+  try {
+    const labels = await gate.label(items, ctx.signal);
+    ctx.progress.tick(items.length);
+    writeLabels(ctx.file("labels.arrow"), labels);
+  } finally {
+    ctx.progress.end();
+  }
+}

@@ -1,0 +1,72 @@
+/**
+ * Durable file primitives for the run store (shared/DESIGN.md: "a crash never leaves a
+ * truncated file; paid labels survive in the journal").
+ */
+import * as fs from "node:fs";
+import * as path from "node:path";
+
+/** Distinguishes temp names of concurrent writes from one process to the same target. */
+let tempCounter = 0;
+
+/**
+ * Writes `data` to `file` so that readers see either the old contents or the new ones,
+ * never a prefix: write a temp file in the same directory (rename is atomic only within
+ * one file system), fsync it, rename it over the target, then fsync the directory so the
+ * rename itself survives a power cut (best effort: some platforms cannot open a directory).
+ * On failure the temp file is removed and the error rethrown unchanged (`code` kept).
+ */
+export function writeFileAtomic(file: string, data: string | Uint8Array): void {
+  const dir = path.dirname(file);
+  const temp = path.join(dir, `.${path.basename(file)}.tmp-${process.pid}-${tempCounter++}`);
+  let fd: number | undefined;
+  try {
+    fd = fs.openSync(temp, "wx");
+    fs.writeFileSync(fd, data);
+    fs.fsyncSync(fd);
+    fs.closeSync(fd);
+    fd = undefined;
+    fs.renameSync(temp, file);
+  } catch (err) {
+    if (fd !== undefined) closeQuietly(fd);
+    fs.rmSync(temp, { force: true });
+    throw err;
+  }
+  fsyncDirectory(dir);
+}
+
+/**
+ * Appends `line` plus "\n" to `file` (created if missing) and fsyncs before returning, so a
+ * journal line (one paid oracle call in ledger.jsonl) is on disk before the caller acts on
+ * it. A line containing a newline would split one record in two, so it is refused.
+ */
+export function appendLineDurable(file: string, line: string): void {
+  if (line.includes("\n")) throw new Error(`appendLineDurable: line for ${file} contains a newline`);
+  const fd = fs.openSync(file, "a");
+  try {
+    fs.writeFileSync(fd, `${line}\n`);
+    fs.fsyncSync(fd);
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+function fsyncDirectory(dir: string): void {
+  let fd: number | undefined;
+  try {
+    fd = fs.openSync(dir, "r");
+    fs.fsyncSync(fd);
+  } catch {
+    // Windows cannot open directories and some file systems reject fsync on them; the
+    // rename has happened either way, only its durability across a power cut is weaker.
+  } finally {
+    if (fd !== undefined) closeQuietly(fd);
+  }
+}
+
+function closeQuietly(fd: number): void {
+  try {
+    fs.closeSync(fd);
+  } catch {
+    // Already failing: the original error is the one worth reporting.
+  }
+}

@@ -1,0 +1,217 @@
+/**
+ * embeddings.arrow (shared/DESIGN.md, "Run directory contract"): columns `id` Utf8,
+ * `view` Utf8 ("ift" | "eft"), `embedding` FixedSizeList<Float32>[dim].
+ *
+ * The reader also serves `proxyrm select` over a user's own file, so it is lenient where a
+ * user file reasonably differs (no `id` or `view` column, another column name, Float64
+ * values) and strict where a bad value would silently skew selection (null, NaN, Infinity).
+ */
+import {
+  DataType,
+  Field,
+  FixedSizeList,
+  Float32,
+  Precision,
+  RecordBatch,
+  Schema,
+  Struct,
+  Table,
+  Utf8,
+  makeData,
+  tableToIPC,
+  vectorFromArray,
+  type Data,
+  type Vector,
+} from "apache-arrow";
+import { BadFileError } from "../errors";
+import type { EmbeddingTable, EmbeddingView } from "../types";
+import { readArrowIpc, readColumn } from "./arrow-tables";
+import { writeFileAtomic } from "./atomic";
+
+/** The largest finite Float32. */
+const FLOAT32_MAX = 3.4028234663852886e38;
+
+/** One embedding per row, row-major. `ids` are row numbers as strings when the file has no `id`. */
+export interface EmbeddingMatrix {
+  ids: string[];
+  dim: number;
+  data: Float32Array;
+}
+
+export interface ReadEmbeddingsOptions {
+  /** The FixedSizeList column holding the vectors; default "embedding". */
+  column?: string;
+  /** Keep only rows of this view; applies only when the file has a `view` column. */
+  view?: EmbeddingView;
+}
+
+/**
+ * Writes an embeddings table atomically (temp file + rename): a crash leaves the old file or
+ * the new one, never a truncated one. The vectors are handed to Arrow without a copy.
+ */
+export function writeEmbeddings(file: string, table: EmbeddingTable): void {
+  const { ids, views, dim, data } = table;
+  // A shape mismatch here is a bug in the caller, not bad user input: plain Error.
+  if (!Number.isInteger(dim) || dim < 1) throw new Error(`writeEmbeddings(${file}): dim must be a positive integer, got ${dim}`);
+  if (views.length !== ids.length) {
+    throw new Error(`writeEmbeddings(${file}): ${ids.length} ids but ${views.length} views`);
+  }
+  if (data.length !== ids.length * dim) {
+    throw new Error(`writeEmbeddings(${file}): data has ${data.length} values, expected ${ids.length} x ${dim}`);
+  }
+  const values = makeData({ type: new Float32(), length: data.length, nullCount: 0, data });
+  const vectorType = new FixedSizeList(dim, new Field("item", new Float32(), false));
+  const embedding = makeData({ type: vectorType, length: ids.length, nullCount: 0, child: values });
+  // Non-nullable fields and one record batch even when empty, like the other run tables
+  // (store/arrow-tables.ts), so an empty file keeps its schema.
+  const fields = [
+    new Field("id", new Utf8(), false),
+    new Field("view", new Utf8(), false),
+    new Field("embedding", vectorType, false),
+  ];
+  const children = [utf8Data(ids), utf8Data(views), embedding];
+  const struct = makeData({ type: new Struct(fields), length: ids.length, nullCount: 0, children });
+  const arrow = new Table([new RecordBatch(new Schema(fields), struct)]);
+  writeFileAtomic(file, tableToIPC(arrow, "file"));
+}
+
+function utf8Data(values: readonly string[]): Data<Utf8> {
+  const data = vectorFromArray(values as string[], new Utf8()).data;
+  // vectorFromArray yields one chunk for a plain array; an empty array yields none.
+  return data.length === 1 ? data[0] : makeData({ type: new Utf8(), length: 0, nullCount: 0, valueOffsets: new Int32Array(1), data: new Uint8Array(0) });
+}
+
+/**
+ * Reads one embedding column into a row-major Float32Array (zero-copy when the file holds a
+ * single Float32 record batch and no view filter applies). Throws a one-line BadFileError
+ * naming the file and the column or row for anything that would make selection meaningless.
+ */
+export function readEmbeddings(file: string, options: ReadEmbeddingsOptions = {}): EmbeddingMatrix {
+  const columnName = options.column ?? "embedding";
+  const table = readArrowIpc(file);
+  if (table.numRows === 0) throw new BadFileError(file, "has no rows");
+
+  const column = table.getChild(columnName);
+  if (column === null) {
+    const available = table.schema.fields.map((f) => f.name).join(", ") || "(none)";
+    throw new BadFileError(file, `no column "${columnName}" (columns: ${available})`);
+  }
+  const dim = vectorDim(file, columnName, column.type);
+  const all = flattenVectors(file, columnName, column, dim);
+  const ids = readIds(file, table);
+  const keep = viewFilter(file, table, options.view);
+  if (keep === undefined) {
+    checkFinite(file, columnName, all, dim, null);
+    return { ids, dim, data: all };
+  }
+  if (keep.length === 0) throw new BadFileError(file, `has no rows with view "${options.view}"`);
+  const data = new Float32Array(keep.length * dim);
+  keep.forEach((row, i) => data.set(all.subarray(row * dim, (row + 1) * dim), i * dim));
+  checkFinite(file, columnName, data, dim, keep);
+  return { ids: keep.map((row) => ids[row]), dim, data };
+}
+
+function vectorDim(file: string, columnName: string, type: DataType): number {
+  const wrongType = () =>
+    new BadFileError(file, `column "${columnName}" is ${type}, expected FixedSizeList<Float32> (or Float64)`);
+  if (!DataType.isFixedSizeList(type)) throw wrongType();
+  const valueType = type.children[0].type;
+  const isFloat32or64 =
+    DataType.isFloat(valueType) && (valueType.precision === Precision.SINGLE || valueType.precision === Precision.DOUBLE);
+  if (!isFloat32or64) throw wrongType();
+  if (type.listSize < 1) throw new BadFileError(file, `column "${columnName}" has dimension 0`);
+  return type.listSize;
+}
+
+/** All rows of the column as one row-major Float32Array; rejects null rows and null values. */
+function flattenVectors(file: string, columnName: string, column: Vector, dim: number): Float32Array {
+  const chunks = column.data as Data<FixedSizeList>[];
+  if (chunks.length === 1 && isPlainFloat32(chunks[0], dim)) {
+    checkNoNulls(file, columnName, chunks[0], 0);
+    return chunks[0].children[0].values as Float32Array; // zero-copy: a view into the file bytes
+  }
+  const out = new Float32Array(column.length * dim);
+  let row = 0;
+  for (const chunk of chunks) {
+    checkNoNulls(file, columnName, chunk, row);
+    const child = chunk.children[0];
+    if (child.values instanceof Float64Array) checkFitsFloat32(file, columnName, child.values.subarray(0, chunk.length * dim), dim, row);
+    // IPC batches start at offset 0; a sliced chunk is rare enough to take the slow exact path.
+    if (chunk.offset === 0 && child.offset === 0) {
+      out.set(child.values.subarray(0, chunk.length * dim), row * dim);
+    } else {
+      for (let i = 0; i < chunk.length; i++) {
+        const vec = column.get(row + i) as Vector;
+        for (let j = 0; j < dim; j++) out[(row + i) * dim + j] = vec.get(j) as number;
+      }
+    }
+    row += chunk.length;
+  }
+  return out;
+}
+
+/** A Float64 beyond Float32's range would silently become Infinity in the conversion. */
+function checkFitsFloat32(file: string, columnName: string, values: Float64Array, dim: number, firstRow: number): void {
+  for (let k = 0; k < values.length; k++) {
+    if (Math.abs(values[k]) > FLOAT32_MAX && Number.isFinite(values[k])) {
+      throw new BadFileError(file, `${columnName} row ${firstRow + Math.floor(k / dim)} has ${values[k]}, beyond Float32 range`);
+    }
+  }
+}
+
+function isPlainFloat32(chunk: Data<FixedSizeList>, dim: number): boolean {
+  const child = chunk.children[0];
+  return (
+    chunk.offset === 0 &&
+    child.offset === 0 &&
+    child.values instanceof Float32Array &&
+    child.values.length === chunk.length * dim
+  );
+}
+
+function checkNoNulls(file: string, columnName: string, chunk: Data<FixedSizeList>, firstRow: number): void {
+  const child = chunk.children[0];
+  if (chunk.nullCount === 0 && child.nullCount === 0) return;
+  for (let i = 0; i < chunk.length; i++) {
+    if (!chunk.getValid(i)) throw new BadFileError(file, `${columnName} row ${firstRow + i} is null`);
+  }
+  const dim = chunk.type.listSize;
+  for (let k = 0; k < chunk.length * dim; k++) {
+    if (!child.getValid(k)) {
+      throw new BadFileError(file, `${columnName} row ${firstRow + Math.floor(k / dim)} has a null value`);
+    }
+  }
+}
+
+/** Row numbers in `rows` (the file's rows kept by the view filter) when given, else positions. */
+function checkFinite(file: string, columnName: string, data: Float32Array, dim: number, rows: number[] | null): void {
+  for (let k = 0; k < data.length; k++) {
+    const value = data[k];
+    if (value - value !== 0) {
+      // x - x is 0 for every finite x and NaN for NaN and ±Infinity: one test for both.
+      const position = Math.floor(k / dim);
+      const row = rows === null ? position : rows[position];
+      throw new BadFileError(file, `${columnName} row ${row} has ${Number.isNaN(value) ? "NaN" : String(value)}`);
+    }
+  }
+}
+
+/** The `id` column (any string type), or row numbers as strings when a user file has none. */
+function readIds(file: string, table: Table): string[] {
+  if (table.getChild("id") === null) return Array.from({ length: table.numRows }, (_, i) => String(i));
+  return readColumn(file, table, "id", "utf8").map((id, row) => {
+    if (id === null) throw new BadFileError(file, `id row ${row} is null`);
+    return id;
+  });
+}
+
+/** File rows whose `view` equals `view`; undefined when no filter applies. */
+function viewFilter(file: string, table: Table, view: EmbeddingView | undefined): number[] | undefined {
+  if (view === undefined) return undefined;
+  if (table.getChild("view") === null) return undefined;
+  const rows: number[] = [];
+  readColumn(file, table, "view", "utf8").forEach((value, row) => {
+    if (value === view) rows.push(row);
+  });
+  return rows;
+}

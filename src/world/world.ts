@@ -1,0 +1,92 @@
+/**
+ * Builds the built-in world for a seed: disjoint seed / pool / held-out prompts, the SFT seed
+ * answers (a share of them systematically flawed, as real seed data is: without flaws DPO has
+ * nothing to fix), and the seed EFT set (judge examples skewed to high scores, the paper's
+ * off-policy imbalance).
+ */
+import { Rng } from "../rng";
+import type { PromptRow } from "../types";
+import { goldRubric } from "./rubric";
+import { expectedAnswer, samplePrompt } from "./tasks";
+
+export interface WorldConfig {
+  seedPrompts: number;
+  poolPrompts: number;
+  heldoutPrompts: number;
+  /** Share of SFT seed answers with a systematic flaw (junk appended, last character dropped). */
+  flawRate: number;
+  /** Judge examples in the seed EFT set (off-policy evaluator data). */
+  eftSeedExamples: number;
+}
+
+export interface SeedExample {
+  prompt: string;
+  response: string;
+}
+
+export interface JudgeExample {
+  prompt: string;
+  response: string;
+  score: number;
+}
+
+export interface World {
+  prompts: PromptRow[];
+  /** SFT data: one answer per seed prompt. */
+  sft: SeedExample[];
+  /** Seed EFT data, scored by the gold rubric. */
+  eftSeed: JudgeExample[];
+}
+
+const JUNK = ["!", "!!", "#", "?!", "..", " ok", " :)"];
+/** Share of flaws that drop the last character instead of appending junk. */
+const DROP_SHARE = 0.2;
+
+/**
+ * A flawed version of a correct answer, the kind of mistake careless seed writers make: mostly
+ * extraneous content appended, sometimes a dropped last character.
+ */
+export function flaw(answer: string, rng: Rng): string {
+  if (answer.length > 1 && rng.next() < DROP_SHARE) return answer.slice(0, -1);
+  return answer + rng.pick(JUNK);
+}
+
+/** Off-policy judge examples: mostly correct answers plus a few corrupted ones. */
+function offPolicyResponse(answer: string, rng: Rng): string {
+  const u = rng.next();
+  if (u < 0.62) return answer;
+  if (u < 0.82) return flaw(answer, rng);
+  if (u < 0.91) return rng.shuffle([...answer]).join("");
+  return answer.slice(0, Math.max(1, answer.length >> 1));
+}
+
+export function buildWorld(config: WorldConfig, seed: number): World {
+  const rng = new Rng(seed);
+  const seen = new Set<string>();
+  const prompts: PromptRow[] = [];
+  const draw = (split: PromptRow["split"], n: number) => {
+    let attempts = 0;
+    while (prompts.filter((p) => p.split === split).length < n) {
+      if (++attempts > n * 200) throw new Error(`the built-in world ran out of distinct ${split} prompts`);
+      const { task, prompt } = samplePrompt(rng);
+      if (seen.has(prompt)) continue;
+      seen.add(prompt);
+      prompts.push({ prompt_id: `${split}-${String(prompts.length).padStart(6, "0")}`, prompt, task, split });
+    }
+  };
+  draw("seed", config.seedPrompts);
+  draw("pool", config.poolPrompts);
+  draw("heldout", config.heldoutPrompts);
+
+  const seedRows = prompts.filter((p) => p.split === "seed");
+  const sft = seedRows.map((p) => {
+    const answer = expectedAnswer(p.prompt)!;
+    return { prompt: p.prompt, response: rng.next() < config.flawRate ? flaw(answer, rng) : answer };
+  });
+  const eftSeed = Array.from({ length: config.eftSeedExamples }, (_, i) => {
+    const p = seedRows[i % seedRows.length];
+    const response = offPolicyResponse(expectedAnswer(p.prompt)!, rng);
+    return { prompt: p.prompt, response, score: goldRubric(p.prompt, response).score };
+  });
+  return { prompts, sft, eftSeed };
+}

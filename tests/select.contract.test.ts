@@ -1,0 +1,222 @@
+/**
+ * The strategy contract (shared/DESIGN.md "Strategy contract", STYLE.md "Strategies"),
+ * written once and run against every strategy in src/select/index.ts: a strategy added to
+ * the list is checked here without a line of new test code.
+ */
+import { describe, it } from "node:test";
+import assert from "node:assert/strict";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { UserError } from "../src/errors";
+import { Rng } from "../src/rng";
+import { getStrategy, strategies } from "../src/select/index";
+import type { Matrix, Need, SelectContext, Strategy } from "../src/select/types";
+
+const POOL = 24;
+const DIM = 5;
+
+function randomMatrix(rows: number, dim: number, seed: number): Matrix {
+  const rng = new Rng(seed);
+  const data = new Float32Array(rows * dim);
+  for (let k = 0; k < data.length; k++) data[k] = rng.normal();
+  return { rows, dim, data };
+}
+
+function constantMatrix(rows: number, dim: number): Matrix {
+  return { rows, dim, data: new Float32Array(rows * dim).fill(0.5) };
+}
+
+/** What each Need means as context, built fresh per call so tests can compare against copies. */
+function supply(need: Need, ctx: SelectContext, seed: number): void {
+  if (need === "embeddings.ift") ctx.embeddings = { ...ctx.embeddings, ift: randomMatrix(POOL, DIM, seed + 1) };
+  if (need === "embeddings.eft") ctx.embeddings = { ...ctx.embeddings, eft: randomMatrix(POOL, DIM + 2, seed + 2) };
+  if (need === "proxy") {
+    const rng = new Rng(seed + 3);
+    const mean = Float64Array.from({ length: POOL }, () => 5 * rng.next());
+    const std = Float64Array.from({ length: POOL }, () => rng.next());
+    const probs = new Float64Array(POOL * 6);
+    for (let i = 0; i < POOL; i++) {
+      const raw = Array.from({ length: 6 }, () => rng.next() + 0.01);
+      const total = raw.reduce((a, b) => a + b, 0);
+      raw.forEach((p, s) => (probs[i * 6 + s] = p / total));
+    }
+    ctx.proxy = { mean, std, probs };
+  }
+}
+
+function contextFor(strategy: Strategy, overrides: Partial<SelectContext> = {}, seed = 7): SelectContext {
+  const ctx: SelectContext = { budget: 5, rng: new Rng(seed) };
+  for (const need of strategy.needs) supply(need, ctx, seed);
+  return { ...ctx, ...overrides };
+}
+
+/** Deep copy of everything a strategy could mutate (typed arrays included). */
+function snapshot(ctx: SelectContext): unknown {
+  return {
+    budget: ctx.budget,
+    first: ctx.first,
+    labelled: ctx.labelled ? [...ctx.labelled] : undefined,
+    ift: ctx.embeddings?.ift ? Array.from(ctx.embeddings.ift.data) : undefined,
+    eft: ctx.embeddings?.eft ? Array.from(ctx.embeddings.eft.data) : undefined,
+    mean: ctx.proxy ? Array.from(ctx.proxy.mean) : undefined,
+    std: ctx.proxy ? Array.from(ctx.proxy.std) : undefined,
+    probs: ctx.proxy?.probs ? Array.from(ctx.proxy.probs) : undefined,
+  };
+}
+
+function assertValidPicks(picks: number[], budget: number, labelled: readonly number[] = []): void {
+  assert.equal(picks.length, budget);
+  assert.equal(new Set(picks).size, budget, `duplicate picks: ${picks}`);
+  for (const index of picks) {
+    assert.ok(Number.isInteger(index) && index >= 0 && index < POOL, `out of range: ${index}`);
+    assert.ok(!labelled.includes(index), `picked labelled index ${index}`);
+  }
+}
+
+const embeddingNeeds = (s: Strategy) => s.needs.filter((n): n is "embeddings.ift" | "embeddings.eft" => n !== "proxy");
+
+describe("strategy list", () => {
+  it("each strategy is listed under its own name and declares only known needs", () => {
+    for (const [key, strategy] of Object.entries(strategies)) {
+      assert.equal(strategy.name, key);
+      assert.ok(strategy.summary.length > 0);
+      for (const need of strategy.needs) assert.ok(["embeddings.ift", "embeddings.eft", "proxy"].includes(need), need);
+    }
+  });
+
+  it("getStrategy finds each listed strategy and names the known ones for an unknown name", () => {
+    for (const strategy of Object.values(strategies)) assert.equal(getStrategy(strategy.name), strategy);
+    assert.throws(
+      () => getStrategy("toString"),
+      (err: unknown) => err instanceof UserError && err.message.includes('"toString"') && err.message.includes("coreset-eft"),
+    );
+  });
+
+  it("docs/strategies.md has a table row for every strategy, naming its needs", () => {
+    const doc = fs.readFileSync(path.join(__dirname, "..", "docs", "strategies.md"), "utf8");
+    for (const strategy of Object.values(strategies)) {
+      const row = doc.split("\n").find((line) => line.startsWith(`| \`${strategy.name}\` |`));
+      assert.ok(row, `no row for ${strategy.name} in docs/strategies.md`);
+      for (const need of strategy.needs) assert.ok(row.includes(need), `${strategy.name}'s row omits need ${need}`);
+    }
+  });
+});
+
+for (const strategy of Object.values(strategies)) {
+  describe(`strategy ${strategy.name}`, () => {
+    it("returns budget distinct in-range indices", () => {
+      for (const budget of [0, 1, 5, 13]) assertValidPicks(strategy.select(POOL, contextFor(strategy, { budget })), budget);
+    });
+
+    it("never picks a labelled index", () => {
+      const labelled = [0, 3, 4, 9, 17, 23];
+      const picks = strategy.select(POOL, contextFor(strategy, { budget: 10, labelled }));
+      assertValidPicks(picks, 10, labelled);
+    });
+
+    it("picks the same for the same seed, from a fresh rng", () => {
+      const a = strategy.select(POOL, contextFor(strategy, { budget: 8 }, 11));
+      const b = strategy.select(POOL, contextFor(strategy, { budget: 8 }, 11));
+      assert.deepEqual(a, b);
+    });
+
+    it("gives the same answer on a second call with the same inputs (no hidden state)", () => {
+      const ctx = contextFor(strategy, { budget: 8, first: 2 });
+      const first = strategy.select(POOL, { ...ctx, rng: new Rng(5) });
+      const second = strategy.select(POOL, { ...ctx, rng: new Rng(5) });
+      assert.deepEqual(first, second);
+    });
+
+    it("does not mutate its inputs", () => {
+      const ctx = contextFor(strategy, { budget: 9, labelled: [2, 5, 1] });
+      const before = snapshot(ctx);
+      strategy.select(POOL, ctx);
+      assert.deepEqual(snapshot(ctx), before);
+    });
+
+    it("accepts budget = available and then picks every unlabelled index", () => {
+      const labelled = [1, 2, 20];
+      const picks = strategy.select(POOL, contextFor(strategy, { budget: POOL - labelled.length, labelled }));
+      assertValidPicks(picks, POOL - labelled.length, labelled);
+    });
+
+    it("throws a UserError naming both numbers when budget exceeds the unlabelled pool", () => {
+      const labelled = [0, 1, 2, 2]; // a repeated index counts once: 21 available
+      assert.throws(
+        () => strategy.select(POOL, contextFor(strategy, { budget: 22, labelled })),
+        (err: unknown) => err instanceof UserError && /\b22\b/.test(err.message) && /\b21\b/.test(err.message),
+      );
+    });
+
+    it("throws a UserError for a negative or fractional budget", () => {
+      for (const budget of [-1, 2.5, Number.NaN]) {
+        assert.throws(() => strategy.select(POOL, contextFor(strategy, { budget })), UserError, `budget ${budget}`);
+      }
+    });
+
+    it("throws a UserError for a labelled index outside the pool", () => {
+      for (const bad of [-1, POOL, 1.5]) {
+        assert.throws(
+          () => strategy.select(POOL, contextFor(strategy, { labelled: [bad] })),
+          (err: unknown) => err instanceof UserError && err.message.includes(String(bad)),
+        );
+      }
+    });
+
+    for (const need of strategy.needs) {
+      it(`throws a UserError naming ${need} when it is missing`, () => {
+        const ctx = contextFor(strategy);
+        if (need === "proxy") delete ctx.proxy;
+        else ctx.embeddings = { ...ctx.embeddings, [need === "embeddings.ift" ? "ift" : "eft"]: undefined };
+        assert.throws(
+          () => strategy.select(POOL, ctx),
+          (err: unknown) => err instanceof UserError && err.message.includes(need),
+        );
+      });
+    }
+
+    if (strategy.needs.length > 0) {
+      it("picks the lowest indices when every input is equal (ties to the lower index)", () => {
+        const ctx = contextFor(strategy, { budget: 6, first: 0 });
+        if (ctx.embeddings?.ift) ctx.embeddings.ift = constantMatrix(POOL, DIM);
+        if (ctx.embeddings?.eft) ctx.embeddings.eft = constantMatrix(POOL, DIM);
+        if (ctx.proxy) {
+          ctx.proxy = {
+            mean: new Float64Array(POOL).fill(2.5),
+            std: new Float64Array(POOL).fill(0.5),
+            probs: new Float64Array(POOL * 6).fill(1 / 6),
+          };
+        }
+        assert.deepEqual(strategy.select(POOL, ctx), [0, 1, 2, 3, 4, 5]);
+        assert.deepEqual(strategy.select(POOL, { ...ctx, labelled: [0, 2, 3] }), [1, 4, 5, 6, 7, 8]);
+      });
+    }
+
+    for (const need of embeddingNeeds(strategy)) {
+      const view = need === "embeddings.ift" ? "ift" : "eft";
+
+      it(`throws a UserError naming the row for a NaN or infinite value in ${need}`, () => {
+        for (const [row, bad] of [[13, Number.NaN], [0, Infinity], [POOL - 1, -Infinity]] as const) {
+          const ctx = contextFor(strategy);
+          const matrix = ctx.embeddings![view]!;
+          const data = matrix.data.slice();
+          data[row * matrix.dim + 1] = bad;
+          ctx.embeddings = { ...ctx.embeddings, [view]: { ...matrix, data } };
+          assert.throws(
+            () => strategy.select(POOL, ctx),
+            (err: unknown) => err instanceof UserError && new RegExp(`row ${row}\\b`).test(err.message) && err.message.includes(need),
+          );
+        }
+      });
+
+      it(`throws a UserError when ${need} has a row count other than the pool size`, () => {
+        const ctx = contextFor(strategy);
+        ctx.embeddings = { ...ctx.embeddings, [view]: randomMatrix(POOL - 1, DIM, 3) };
+        assert.throws(
+          () => strategy.select(POOL, ctx),
+          (err: unknown) => err instanceof UserError && err.message.includes(String(POOL - 1)) && err.message.includes(String(POOL)),
+        );
+      });
+    }
+  });
+}

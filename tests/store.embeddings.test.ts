@@ -1,0 +1,101 @@
+/** embeddings.arrow: the writer's schema and atomicity, the reader's conversions and filters. */
+import { after, before, describe, it } from "node:test";
+import assert from "node:assert/strict";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { Field, FixedSizeList, Float64, RecordBatch, Schema, Struct, Table, makeData, tableFromIPC, tableToIPC } from "apache-arrow";
+import { BadFileError } from "../src/errors";
+import { readEmbeddings, writeEmbeddings } from "../src/store/embeddings";
+import type { EmbeddingTable } from "../src/types";
+
+let dir: string;
+before(() => (dir = fs.mkdtempSync(path.join(os.tmpdir(), "proxyrm-embeddings-"))));
+after(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+const TABLE: EmbeddingTable = {
+  ids: ["r0", "r1", "r2", "r0", "r1", "r2"],
+  views: ["ift", "ift", "ift", "eft", "eft", "eft"],
+  dim: 3,
+  data: Float32Array.from([1, 1, 1, 1, 1, 1, 2, 2, 2, 0.5, 0, 0, 0, 0.25, 0, 0, 0, -3]),
+};
+
+describe("writeEmbeddings", () => {
+  it("writes id and view as Utf8 and embedding as FixedSizeList<Float32>[dim], values intact", () => {
+    const file = path.join(dir, "embeddings.arrow");
+    writeEmbeddings(file, TABLE);
+    const table = tableFromIPC(fs.readFileSync(file));
+    assert.deepEqual(
+      table.schema.fields.map((f) => `${f.name}: ${f.type}`),
+      ["id: Utf8", "view: Utf8", "embedding: FixedSizeList[3]<Float32>"],
+    );
+    assert.deepEqual(table.getChild("id")!.toArray(), TABLE.ids);
+    assert.deepEqual(table.getChild("view")!.toArray(), TABLE.views);
+    const read = readEmbeddings(file);
+    assert.deepEqual(read, { ids: TABLE.ids, dim: 3, data: TABLE.data });
+  });
+
+  it("gives the same bytes for the same table and leaves no temp file behind", () => {
+    const a = path.join(dir, "a.arrow");
+    const b = path.join(dir, "b.arrow");
+    writeEmbeddings(a, TABLE);
+    writeEmbeddings(b, { ...TABLE, data: TABLE.data.slice() });
+    assert.deepEqual(fs.readFileSync(a), fs.readFileSync(b));
+    writeEmbeddings(a, { ids: ["x"], views: ["eft"], dim: 3, data: Float32Array.from([7, 8, 9]) }); // overwrite
+    assert.deepEqual(readEmbeddings(a).ids, ["x"]);
+    assert.deepEqual(fs.readdirSync(dir).filter((name) => name.includes(".tmp")), []);
+  });
+
+  it("refuses a table whose shapes disagree, leaving no file", () => {
+    const file = path.join(dir, "bad-shape.arrow");
+    assert.throws(() => writeEmbeddings(file, { ...TABLE, views: ["ift"] }), /6 ids but 1 views/);
+    assert.throws(() => writeEmbeddings(file, { ...TABLE, dim: 4 }), /18 values, expected 6 x 4/);
+    assert.throws(() => writeEmbeddings(file, { ...TABLE, dim: 0 }), /dim/);
+    assert.equal(fs.existsSync(file), false);
+  });
+});
+
+describe("readEmbeddings", () => {
+  it("keeps only the asked view's rows, in file order", () => {
+    const file = path.join(dir, "views.arrow");
+    writeEmbeddings(file, TABLE);
+    const eft = readEmbeddings(file, { view: "eft" });
+    assert.deepEqual(eft.ids, ["r0", "r1", "r2"]);
+    assert.deepEqual(Array.from(eft.data), Array.from(TABLE.data.subarray(9)));
+    assert.deepEqual(Array.from(readEmbeddings(file, { view: "ift" }).data), Array.from(TABLE.data.subarray(0, 9)));
+  });
+
+  it("names the file row, not the position within the view, for a NaN", () => {
+    const file = path.join(dir, "nan-eft.arrow");
+    const data = TABLE.data.slice();
+    data[4 * 3 + 2] = Number.NaN; // file row 4, the second eft row
+    writeEmbeddings(file, { ...TABLE, data });
+    assert.throws(
+      () => readEmbeddings(file, { view: "eft" }),
+      (err: unknown) => err instanceof BadFileError && err.message === `${file}: embedding row 4 has NaN`,
+    );
+  });
+
+  it("says when no row has the asked view", () => {
+    const file = path.join(dir, "ift-only.arrow");
+    writeEmbeddings(file, { ids: ["a"], views: ["ift"], dim: 1, data: Float32Array.from([1]) });
+    assert.throws(() => readEmbeddings(file, { view: "eft" }), /no rows with view "eft"/);
+  });
+
+  it("numbers rows as ids when there is no id column, converts Float64, and reads streams and many batches", () => {
+    const valueType = new Float64();
+    const batch = (values: number[]) => {
+      const child = makeData({ type: valueType, length: values.length, nullCount: 0, data: Float64Array.from(values) });
+      const vectors = makeData({ type: new FixedSizeList(2, new Field("item", valueType, false)), length: values.length / 2, nullCount: 0, child });
+      const fields = [new Field("vec", vectors.type, false)];
+      return new RecordBatch(new Schema(fields), makeData({ type: new Struct(fields), length: vectors.length, nullCount: 0, children: [vectors] }));
+    };
+    const file = path.join(dir, "user.arrows");
+    fs.writeFileSync(file, tableToIPC(new Table([batch([0.1, 0.2, 0.3, 0.4]), batch([0.5, 0.6])]), "stream"));
+    const read = readEmbeddings(file, { column: "vec", view: "eft" }); // no view column: no filter
+    assert.deepEqual(read.ids, ["0", "1", "2"]);
+    assert.equal(read.dim, 2);
+    assert.ok(read.data instanceof Float32Array);
+    assert.deepEqual(Array.from(read.data), Array.from(Float32Array.from([0.1, 0.2, 0.3, 0.4, 0.5, 0.6])));
+  });
+});
