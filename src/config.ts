@@ -59,9 +59,9 @@ const base = (): RunConfig => ({
   select: { strategy: "coreset-eft", budget: 100 },
   oracle: { kind: "rubric", noise: 0.05, costPerCall: 0.01, latencyMs: 0, concurrency: 1, timeoutMs: 60000, retries: 3 },
   proxy: {
-    kind: "eft",
+    kind: "heads",
     eft: { steps: 150, batchSize: 16, lr: 3e-4 },
-    heads: { members: 5, hidden: 32, steps: 300, lr: 3e-3, batchSize: 32 },
+    heads: { members: 5, hidden: 32, steps: 400, lr: 3e-3, batchSize: 32 },
   },
   dpo: { epochs: 3, batchSize: 16, lr: 5e-5, beta: 0.1 },
   eval: { samplesPerPrompt: 2, temperature: 1 },

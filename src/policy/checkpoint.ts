@@ -48,6 +48,7 @@ export function loadCheckpoint(tf: typeof TF, file: string): TinyGPT {
       weights.set(name, new Float32Array(buf.buffer.slice(buf.byteOffset + off, buf.byteOffset + off + n * 4)));
       off += n * 4;
     }
+    if (off !== buf.length) throw new Error(`${buf.length - off} trailing bytes`);
     return new TinyGPT(tf, header.config, { weights });
   } catch (err) {
     throw new BadFileError(file, `not a proxyrm TinyGPT checkpoint (${(err as Error).message})`);

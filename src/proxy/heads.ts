@@ -7,7 +7,7 @@
 import type * as TF from "@tensorflow/tfjs";
 import { Rng } from "../rng";
 import type { Progress } from "../progress";
-import { SCORE_LEVELS, summarise, type JudgeQuery, type ProxyEvaluator, type ProxyScores } from "./types";
+import { SCORE_LEVELS, type JudgeQuery, type ProxyEvaluator, type ProxyScores } from "./types";
 
 export interface HeadsConfig {
   members: number;
@@ -68,6 +68,8 @@ export class RewardHeads implements ProxyEvaluator {
   async predict(items: JudgeQuery[], signal?: AbortSignal): Promise<ProxyScores> {
     const preds = await this.memberPredictions(items, signal);
     const probs = new Float64Array(items.length * SCORE_LEVELS);
+    const mean = new Float64Array(items.length);
+    const std = new Float64Array(items.length);
     for (let i = 0; i < items.length; i++) {
       let m = 0;
       for (const p of preds) m += p[i];
@@ -75,9 +77,13 @@ export class RewardHeads implements ProxyEvaluator {
       let v = 0;
       for (const p of preds) v += (p[i] - m) ** 2;
       v /= Math.max(1, preds.length - 1);
-      discretise(m, Math.sqrt(v + this.residualStd ** 2), probs, i * SCORE_LEVELS);
+      // The ensemble's own mean and spread rank responses (discretising would round them
+      // toward integers and make ties); the discretised Gaussian serves calibration.
+      mean[i] = Math.min(5, Math.max(0, m));
+      std[i] = Math.sqrt(v + this.residualStd ** 2);
+      discretise(m, std[i], probs, i * SCORE_LEVELS);
     }
-    return summarise(probs);
+    return { mean, std, probs };
   }
 
   dispose(): void {
@@ -113,9 +119,9 @@ export async function fitRewardHeads(
       const init = (rows: number, cols: number) => {
         const v = new Float32Array(rows * cols);
         for (let i = 0; i < v.length; i++) v[i] = r.normal() * Math.sqrt(2 / rows);
-        return tf.variable(tf.tensor2d(v, [rows, cols]));
+        return tf.tidy(() => tf.variable(tf.tensor2d(v, [rows, cols])));
       };
-      const m: Member = { w1: init(dim, config.hidden), w2: init(config.hidden, 1), b2: tf.variable(tf.tensor1d([mean])) };
+      const m: Member = { w1: init(dim, config.hidden), w2: init(config.hidden, 1), b2: tf.tidy(() => tf.variable(tf.tensor1d([mean]))) };
       const boot = Array.from({ length: n }, () => r.int(n)); // bootstrap resample
       const optimizer = tf.train.adam(config.lr);
       for (let step = 0; step < config.steps; step++) {

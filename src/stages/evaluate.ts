@@ -7,6 +7,7 @@ import { calibration, pairAccuracy, spearman, type ReliabilityBin } from "../eva
 import { sampleCompletions } from "../policy/sample";
 import type { TinyGPT } from "../policy/tinygpt";
 import { SCORE_LEVELS } from "../proxy/types";
+import { readPairs } from "../store/arrow-tables";
 import type { ResponseRow, ResponseSource } from "../types";
 import { goldRubric } from "../world/rubric";
 import type { RunContext } from "./context";
@@ -108,8 +109,8 @@ export async function evalStage(ctx: RunContext): Promise<Metrics> {
   const on = await proxyAgreement(ctx, "proxy");
   const off = baselines ? await proxyAgreement(ctx, "offpolicy") : undefined;
   const labels = ctx.labels();
-  const pairs = (await import("../store/arrow-tables")).readPairs(ctx.file("pairs.arrow")).length;
-  const expertOnlyPairs = baselines ? (await import("../store/arrow-tables")).readLabels(ctx.file("baseline_labels.arrow")).length : 0;
+  const pairs = readPairs(ctx.file("pairs.arrow")).length;
+  const expertOnlyPairs = baselines ? readPairs(ctx.file("expert_only_pairs.arrow")).length : 0;
   return {
     expert_queries: labels.length,
     expert_cost: round(labels.reduce((a, l) => a + l.cost, 0)),

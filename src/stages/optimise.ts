@@ -59,5 +59,6 @@ export async function expertOnlyStage(ctx: RunContext): Promise<void> {
   writeLabels(ctx.file("baseline_labels.arrow"), labels);
   const score = new Map(labels.map((l) => [l.response_id, l.score]));
   const pairs = scoredPairs(ctx, responses, (r) => score.get(r.response_id));
+  writePairs(ctx.file("expert_only_pairs.arrow"), pairs);
   await dpoFrom(ctx, pairs, "expert_only");
 }

@@ -3,7 +3,7 @@
  * off-policy baseline (the same recipe and the same number of examples, from the seed EFT set).
  * Then the proxy scores every pool response.
  */
-import { eftText, embedTexts } from "../embed/policy-embedder";
+import { judgeFeatureDim, judgeFeatures } from "../embed/judge-features";
 import { EftJudge, fitEftJudge, type LabelledQuery } from "../proxy/eft";
 import { fitRewardHeads } from "../proxy/heads";
 import type { JudgeQuery, ProxyEvaluator } from "../proxy/types";
@@ -37,8 +37,8 @@ async function fitProxy(ctx: RunContext, name: ProxyName): Promise<ProxyEvaluato
     return judge;
   }
   const model = ctx.model("sft");
-  const embed = (items: JudgeQuery[], signal?: AbortSignal) => embedTexts(model, items.map((q) => eftText(q.prompt, q.response)), 256, undefined, signal);
-  return fitRewardHeads(ctx.tf, embed, model.config.dModel, examples, cfg.heads, rng, ctx.progress, ctx.signal, `fit ${name}`);
+  const features = (items: JudgeQuery[], signal?: AbortSignal) => judgeFeatures(model, items, signal);
+  return fitRewardHeads(ctx.tf, features, judgeFeatureDim(model), examples, cfg.heads, rng, ctx.progress, ctx.signal, `fit ${name}`);
 }
 
 const loaded = new WeakMap<RunContext, Map<ProxyName, ProxyEvaluator>>();

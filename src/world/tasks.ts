@@ -13,6 +13,8 @@ export interface TaskSpec {
   alphabet: string;
   /** The argument text after the task name, e.g. "abcd" or "7+5". */
   makeArg(rng: Rng): string;
+  /** Which argument texts are this task's (anything else is a foreign prompt). */
+  argPattern: RegExp;
   answer(arg: string): string;
 }
 
@@ -28,11 +30,33 @@ function word(rng: Rng, min: number, max: number): string {
 }
 
 export const TASKS: readonly TaskSpec[] = [
-  { name: "rev", weight: 0.3, alphabet: LETTERS, makeArg: (r) => word(r, 3, 6), answer: (a) => [...a].reverse().join("") },
-  { name: "sort", weight: 0.22, alphabet: LETTERS, makeArg: (r) => word(r, 3, 6), answer: (a) => [...a].sort().join("") },
-  { name: "up", weight: 0.14, alphabet: UPPER, makeArg: (r) => word(r, 3, 6), answer: (a) => a.toUpperCase() },
+  {
+    name: "rev",
+    argPattern: /^[a-h]{1,12}$/,
+    weight: 0.3,
+    alphabet: LETTERS,
+    makeArg: (r) => word(r, 3, 6),
+    answer: (a) => [...a].reverse().join(""),
+  },
+  {
+    name: "sort",
+    argPattern: /^[a-h]{1,12}$/,
+    weight: 0.22,
+    alphabet: LETTERS,
+    makeArg: (r) => word(r, 3, 6),
+    answer: (a) => [...a].sort().join(""),
+  },
+  {
+    name: "up",
+    argPattern: /^[a-h]{1,12}$/,
+    weight: 0.14,
+    alphabet: UPPER,
+    makeArg: (r) => word(r, 3, 6),
+    answer: (a) => a.toUpperCase(),
+  },
   {
     name: "dedup",
+    argPattern: /^[a-h]{1,12}$/,
     weight: 0.1,
     alphabet: LETTERS,
     makeArg: (r) => [...word(r, 2, 4)].map((c) => c.repeat(1 + r.int(2))).join(""),
@@ -40,6 +64,7 @@ export const TASKS: readonly TaskSpec[] = [
   },
   {
     name: "add",
+    argPattern: /^\d{1,3}\+\d{1,3}$/,
     weight: 0.09,
     alphabet: DIGITS,
     makeArg: (r) => `${r.int(20)}+${r.int(20)}`,
@@ -47,6 +72,7 @@ export const TASKS: readonly TaskSpec[] = [
   },
   {
     name: "count",
+    argPattern: /^[a-h]:[a-h]{1,12}$/,
     weight: 0.06,
     alphabet: DIGITS,
     makeArg: (r) => `${LETTERS[r.int(4)]}:${word(r, 4, 7)}`,
@@ -55,6 +81,7 @@ export const TASKS: readonly TaskSpec[] = [
   // The long tail: rare tasks an SFT seed covers thinly.
   {
     name: "swap",
+    argPattern: /^[a-h]{1,12}$/,
     weight: 0.04,
     alphabet: LETTERS,
     makeArg: (r) => word(r, 4, 6),
@@ -62,12 +89,20 @@ export const TASKS: readonly TaskSpec[] = [
   },
   {
     name: "rot",
+    argPattern: /^[a-h]{1,12}$/,
     weight: 0.03,
     alphabet: LETTERS,
     makeArg: (r) => word(r, 3, 5),
     answer: (a) => [...a].map((c) => LETTERS[(LETTERS.indexOf(c) + 1) % LETTERS.length]).join(""),
   },
-  { name: "last", weight: 0.02, alphabet: LETTERS, makeArg: (r) => word(r, 3, 6), answer: (a) => a[a.length - 1] },
+  {
+    name: "last",
+    argPattern: /^[a-h]{1,12}$/,
+    weight: 0.02,
+    alphabet: LETTERS,
+    makeArg: (r) => word(r, 3, 6),
+    answer: (a) => a[a.length - 1],
+  },
 ];
 
 const BY_NAME = new Map(TASKS.map((t) => [t.name, t]));
@@ -81,7 +116,8 @@ export function parsePrompt(prompt: string): { task: TaskSpec; arg: string } | u
   const space = prompt.indexOf(" ");
   if (space < 0) return undefined;
   const task = BY_NAME.get(prompt.slice(0, space));
-  return task ? { task, arg: prompt.slice(space + 1) } : undefined;
+  const arg = prompt.slice(space + 1);
+  return task && task.argPattern.test(arg) ? { task, arg } : undefined;
 }
 
 /** The correct answer of a built-in prompt, or undefined for a foreign prompt. */

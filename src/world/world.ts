@@ -4,6 +4,7 @@
  * nothing to fix), and the seed EFT set (judge examples skewed to high scores, the paper's
  * off-policy imbalance).
  */
+import { BadOptionError } from "../errors";
 import { Rng } from "../rng";
 import type { PromptRow } from "../types";
 import { goldRubric } from "./rubric";
@@ -51,12 +52,16 @@ export function flaw(answer: string, rng: Rng): string {
   return answer + rng.pick(JUNK);
 }
 
-/** Off-policy judge examples: mostly correct answers plus a few corrupted ones. */
-function offPolicyResponse(answer: string, rng: Rng): string {
-  const u = rng.next();
-  if (u < 0.62) return answer;
-  if (u < 0.82) return flaw(answer, rng);
-  if (u < 0.91) return rng.shuffle([...answer]).join("");
+/**
+ * Off-policy judge examples: 13 in every 20 are correct answers (the skew DESIGN fixes: at
+ * least 60% score 4-5, at any size), the rest corrupted the ways seed writers and weak models
+ * err.
+ */
+function offPolicyResponse(answer: string, i: number, rng: Rng): string {
+  const slot = i % 20;
+  if (slot < 13) return answer;
+  if (slot < 17) return flaw(answer, rng);
+  if (slot < 19) return rng.shuffle([...answer]).join("");
   return answer.slice(0, Math.max(1, answer.length >> 1));
 }
 
@@ -67,7 +72,9 @@ export function buildWorld(config: WorldConfig, seed: number): World {
   const draw = (split: PromptRow["split"], n: number) => {
     let attempts = 0;
     while (prompts.filter((p) => p.split === split).length < n) {
-      if (++attempts > n * 200) throw new Error(`the built-in world ran out of distinct ${split} prompts`);
+      if (++attempts > n * 200) {
+        throw new BadOptionError(`world.${split}Prompts`, `the built-in world has too few distinct prompts for ${n} ${split} prompts; ask for fewer`);
+      }
       const { task, prompt } = samplePrompt(rng);
       if (seen.has(prompt)) continue;
       seen.add(prompt);
@@ -85,7 +92,7 @@ export function buildWorld(config: WorldConfig, seed: number): World {
   });
   const eftSeed = Array.from({ length: config.eftSeedExamples }, (_, i) => {
     const p = seedRows[i % seedRows.length];
-    const response = offPolicyResponse(expectedAnswer(p.prompt)!, rng);
+    const response = offPolicyResponse(expectedAnswer(p.prompt)!, i, rng);
     return { prompt: p.prompt, response, score: goldRubric(p.prompt, response).score };
   });
   return { prompts, sft, eftSeed };
