@@ -5,6 +5,7 @@
 import * as fs from "node:fs";
 import type { BackendName } from "./backend";
 import { BadFileError, BadOptionError } from "./errors";
+import { strategies } from "./select";
 import type { DPOConfig } from "./dpo/train";
 import type { LMTrainConfig } from "./policy/train-lm";
 import type { SampleConfig } from "./policy/sample";
@@ -131,16 +132,17 @@ export function readConfigFile(file: string): DeepPartial<RunConfig> {
   }
 }
 
-/** defaults < preset < config file < flags, then validated. */
-export function resolveConfig(preset: PresetName, file?: DeepPartial<RunConfig>, flags?: DeepPartial<RunConfig>): RunConfig {
-  if (!PRESETS.includes(preset)) throw new BadOptionError("--preset", `unknown preset "${preset}" (choose ${PRESETS.join(", ")})`);
-  let config = merge(base(), PRESET_OVERRIDES[preset], "");
-  config.preset = preset;
-  const filePreset = (file as { preset?: string } | undefined)?.preset;
-  if (filePreset !== undefined && filePreset !== preset) {
-    config = merge(base(), PRESET_OVERRIDES[filePreset as PresetName] ?? {}, "");
+/**
+ * defaults < preset < config file < flags, then validated. The preset is the flag's, else the
+ * config file's `preset`, else "default".
+ */
+export function resolveConfig(preset: PresetName | undefined, file?: DeepPartial<RunConfig>, flags?: DeepPartial<RunConfig>): RunConfig {
+  const chosen = preset ?? (file?.preset as PresetName | undefined) ?? "default";
+  if (!PRESETS.includes(chosen)) {
+    throw new BadOptionError(preset ? "--preset" : "preset", `unknown preset "${chosen}" (choose ${PRESETS.join(", ")})`);
   }
-  config = merge(config, file, "");
+  let config = merge(base(), PRESET_OVERRIDES[chosen], "");
+  config = merge(config, { ...file, preset: chosen }, "");
   config = merge(config, flags, "");
   validateConfig(config);
   return config;
@@ -178,6 +180,12 @@ export function validateConfig(c: RunConfig): void {
   positiveInt("generate.topK", c.generate.topK, 0);
   if (!(c.generate.temperature >= 0)) throw new BadOptionError("generate.temperature", `must be >= 0, got ${c.generate.temperature}`);
   positiveInt("select.budget", c.select.budget);
+  if (!(c.select.strategy in strategies)) {
+    throw new BadOptionError("--strategy", `unknown strategy "${c.select.strategy}" (known: ${Object.keys(strategies).join(", ")})`);
+  }
+  for (const [key, v] of [["prompts", c.prompts], ["oracle.url", c.oracle.url], ["oracle.model", c.oracle.model]] as const) {
+    if (v !== undefined && (typeof v !== "string" || v === "")) throw new BadOptionError(key, `expected a non-empty string, got ${JSON.stringify(v)}`);
+  }
   if (!["rubric", "llm"].includes(c.oracle.kind)) throw new BadOptionError("oracle.kind", `must be "rubric" or "llm", got "${c.oracle.kind}"`);
   if (!(c.oracle.noise >= 0 && c.oracle.noise <= 1)) throw new BadOptionError("oracle.noise", `must be in [0, 1], got ${c.oracle.noise}`);
   if (!(c.oracle.costPerCall >= 0)) throw new BadOptionError("oracle.costPerCall", `must be >= 0, got ${c.oracle.costPerCall}`);
@@ -198,7 +206,7 @@ export function validateConfig(c: RunConfig): void {
   positiveInt("dpo.batchSize", c.dpo.batchSize);
   positive("dpo.lr", c.dpo.lr);
   positive("dpo.beta", c.dpo.beta);
-  if (c.backend !== undefined && !["tensorflow", "wasm", "cpu"].includes(c.backend)) {
+  if (c.backend !== undefined && (typeof c.backend !== "string" || !["tensorflow", "wasm", "cpu"].includes(c.backend))) {
     throw new BadOptionError("backend", `must be tensorflow, wasm or cpu, got "${c.backend}"`);
   }
 }

@@ -7,14 +7,15 @@
 import * as fs from "node:fs";
 import { loadTf, type BackendName } from "./backend";
 import { resolveConfig, type RunConfig } from "./config";
-import { UserError } from "./errors";
+import { createHash } from "node:crypto";
+import { BadOptionError, UserError } from "./errors";
 import { silentProgress, type Progress } from "./progress";
 import { writeFileAtomic } from "./store/atomic";
 import { checkSameConfig, readManifest, writeManifest, type Manifest } from "./store/manifest";
 import { RunContext } from "./stages/context";
 import { evalStage, type Metrics } from "./stages/evaluate";
 import { dpoStage, expertOnlyStage, pairsStage } from "./stages/optimise";
-import { generateStage, sftStage, worldStage } from "./stages/policy";
+import { generateStage, planWorld, sftStage, worldStage } from "./stages/policy";
 import { fitStage, offpolicyStage, scoreStage } from "./stages/proxy";
 import { embedStage, labelStage, selectStage } from "./stages/query";
 
@@ -77,12 +78,41 @@ function packageVersion(name: string): string {
   }
 }
 
+/**
+ * Validates what the config points at before anything is written: the user's prompt file
+ * parses, and the budget fits the pool. Returns the input hashes the manifest records.
+ */
+function preflight(config: RunConfig): Record<string, string> {
+  const { prompts } = planWorld(config);
+  const poolSize = prompts.filter((p) => p.split === "pool").length * config.generate.k;
+  if (config.select.budget > poolSize) {
+    throw new BadOptionError("--budget", `${config.select.budget} exceeds the pool's ${poolSize} responses (pool prompts x k = ${poolSize / config.generate.k} x ${config.generate.k})`);
+  }
+  return config.prompts ? { prompts: createHash("sha256").update(fs.readFileSync(config.prompts)).digest("hex") } : {};
+}
+
+/** A rerun on changed input files would mix old and new data: refuse it. */
+function checkSameInputs(dir: string, manifest: Manifest, inputs: Record<string, string>, config: RunConfig): void {
+  const before = manifest.inputs ?? {};
+  for (const key of new Set([...Object.keys(before), ...Object.keys(inputs)])) {
+    if (before[key] !== inputs[key]) {
+      const file = key === "prompts" ? config.prompts : key;
+      throw new UserError(`${dir} was made from other contents of ${file}; use another --out`, { code: "input-mismatch", blame: file });
+    }
+  }
+}
+
 export async function runPipeline(options: RunOptions): Promise<RunResult> {
   const { config, out } = options;
   const progress = options.progress ?? silentProgress;
   const started = Date.now();
+  // Every input is checked before the run directory is touched.
+  const inputs = preflight(config);
   let manifest = readManifest(out);
-  if (manifest) checkSameConfig(out, manifest, config);
+  if (manifest) {
+    checkSameConfig(out, manifest, config);
+    checkSameInputs(out, manifest, inputs, config);
+  }
   const stages = STAGES.filter((s) => !s.baseline || config.baselines);
   if (manifest && stages.every((s) => manifest!.stages[s.name])) {
     // Finished: change no byte, pay nothing.
@@ -102,6 +132,7 @@ export async function runPipeline(options: RunOptions): Promise<RunResult> {
       "apache-arrow": packageVersion("apache-arrow"),
     },
     config,
+    inputs,
     stages: {},
   };
   const m: Manifest = manifest;

@@ -5,7 +5,7 @@
  * exit 2, anything else a stack trace and exit 1.
  */
 import { Command, CommanderError } from "commander";
-import { UserError } from "../errors";
+import { AbortedError, UserError } from "../errors";
 import { registerRun } from "./run";
 import { registerSelect } from "./select";
 import { registerExport } from "./export";
@@ -34,6 +34,11 @@ function reportError(err: unknown): number {
     if (err.code === "commander.helpDisplayed" || err.code === "commander.version" || err.exitCode === 0) return 0;
     process.stderr.write(`proxyrm: ${err.message.replace(/^error: /, "").split("\n")[0]}\n`);
     return 2;
+  }
+  if (err instanceof AbortedError) {
+    // Ctrl-C: nothing is lost (finished stages and paid labels are on disk); 130 = 128 + SIGINT.
+    process.stderr.write(`proxyrm: ${err.message}; rerun the same command to resume\n`);
+    return 130;
   }
   if (err instanceof UserError) {
     process.stderr.write(`proxyrm: ${err.message.split("\n")[0]}\n`);

@@ -7,7 +7,7 @@ import { cliReporter } from "./progress";
 import { formatSummary } from "./summary";
 
 interface RunFlags {
-  preset: string;
+  preset?: string;
   config?: string;
   out?: string;
   seed?: number;
@@ -54,7 +54,7 @@ export function registerRun(program: Command): void {
   program
     .command("run")
     .description("run the whole method: sft -> generate -> embed -> select -> label -> fit -> score -> pairs -> dpo -> eval")
-    .option("--preset <name>", `size preset: ${PRESETS.join(" | ")}`, "default")
+    .option("--preset <name>", `size preset: ${PRESETS.join(" | ")} (default: the config file's, else default)`)
     .option("--config <file>", "JSON file with RunConfig fields (flags override it)")
     .option("--out <dir>", "run directory (default runs/<preset>-seed<seed>)")
     .option("--seed <n>", "random seed", parseInteger("--seed", 0, 2 ** 31 - 1))
@@ -70,9 +70,7 @@ export function registerRun(program: Command): void {
     .option("--backend <name>", "force a tfjs backend: tensorflow | wasm | cpu")
     .action(async (flags: RunFlags) => {
       const file = flags.config ? readConfigFile(flags.config) : undefined;
-      const preset = (flags.preset ?? "default") as PresetName;
-      if (!PRESETS.includes(preset)) throw new BadOptionError("--preset", `unknown preset "${flags.preset}" (choose ${PRESETS.join(", ")})`);
-      const config = resolveConfig(preset, file, flagsToConfig(flags));
+      const config = resolveConfig(flags.preset as PresetName | undefined, file, flagsToConfig(flags));
       const out = flags.out ?? `runs/${config.preset}-seed${config.seed}`;
       const { runPipeline } = await import("../pipeline");
       const judgeApiKey = config.oracle.kind === "llm" ? process.env.PROXYRM_JUDGE_API_KEY ?? process.env.OPENAI_API_KEY : undefined;

@@ -12,24 +12,33 @@ import { deriveSeed } from "../rng";
 import { writeLabels, writePrompts } from "../store/arrow-tables";
 import { readUserPrompts } from "../store/prompts-input";
 import type { PromptRow, ResponseRow } from "../types";
-import { buildWorld } from "../world/world";
+import type { RunConfig } from "../config";
+import { BadFileError } from "../errors";
+import { buildWorld, type World } from "../world/world";
 import type { RunContext } from "./context";
 
-export async function worldStage(ctx: RunContext): Promise<void> {
-  const world = buildWorld(ctx.config.world, deriveSeed(ctx.config.seed, "world"));
-  let prompts = world.prompts;
-  if (ctx.config.prompts) {
-    // A user's own pool replaces the world's; seed and held-out prompts stay built-in.
-    const own = readUserPrompts(ctx.config.prompts);
-    const seen = new Set(prompts.filter((p) => p.split !== "pool").map((p) => p.prompt));
-    const pool: PromptRow[] = [];
-    for (const p of own) {
-      if (seen.has(p.prompt)) continue;
-      seen.add(p.prompt);
-      pool.push({ prompt_id: `pool-${String(pool.length).padStart(6, "0")}`, prompt: p.prompt, task: p.task, split: "pool" });
-    }
-    prompts = [...prompts.filter((p) => p.split !== "pool"), ...pool];
+/**
+ * The world's prompts for a config: built-in seed and held-out prompts, and the pool (the
+ * user's own prompts when given, deduplicated and without built-in seed/held-out prompts).
+ * Cheap and deterministic, so the pipeline also calls it up front to validate inputs.
+ */
+export function planWorld(config: RunConfig): { world: World; prompts: PromptRow[] } {
+  const world = buildWorld(config.world, deriveSeed(config.seed, "world"));
+  if (!config.prompts) return { world, prompts: world.prompts };
+  const own = readUserPrompts(config.prompts);
+  const seen = new Set(world.prompts.filter((p) => p.split !== "pool").map((p) => p.prompt));
+  const pool: PromptRow[] = [];
+  for (const p of own) {
+    if (seen.has(p.prompt)) continue;
+    seen.add(p.prompt);
+    pool.push({ prompt_id: `pool-${String(pool.length).padStart(6, "0")}`, prompt: p.prompt, task: p.task, split: "pool" });
   }
+  if (pool.length === 0) throw new BadFileError(config.prompts, "has no prompts besides the built-in seed and held-out ones");
+  return { world, prompts: [...world.prompts.filter((p) => p.split !== "pool"), ...pool] };
+}
+
+export async function worldStage(ctx: RunContext): Promise<void> {
+  const { world, prompts } = planWorld(ctx.config);
   writePrompts(ctx.file("prompts.arrow"), prompts);
   const seedIds = prompts.filter((p) => p.split === "seed").map((p) => p.prompt_id);
   const seedRows: ResponseRow[] = world.sft.map((e, i) => ({

@@ -55,9 +55,8 @@ export function poolEmbeddings(ctx: RunContext): { ift: Matrix; eft: Matrix } {
 export async function selectStage(ctx: RunContext): Promise<void> {
   const pool = poolResponses(ctx);
   const strategy = getStrategy(ctx.config.select.strategy);
-  const budget = Math.min(ctx.config.select.budget, pool.length);
   const picks = strategy.select(pool.length, {
-    budget,
+    budget: ctx.config.select.budget,
     rng: ctx.rng("select"),
     embeddings: strategy.needs.some((n) => n.startsWith("embeddings")) ? poolEmbeddings(ctx) : undefined,
   });

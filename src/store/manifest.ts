@@ -21,6 +21,8 @@ export interface Manifest {
   backend: string;
   versions: Record<string, string>;
   config: unknown;
+  /** sha256 of input files the config names (a user's prompt pool), so a changed file is noticed. */
+  inputs?: Record<string, string>;
   stages: Record<string, StageRecord>;
 }
 
