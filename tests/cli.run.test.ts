@@ -8,7 +8,6 @@
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { spawn, spawnSync } from "node:child_process";
-import { createHash } from "node:crypto";
 import * as fs from "node:fs";
 import * as http from "node:http";
 import type { AddressInfo } from "node:net";
@@ -16,6 +15,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { readLabels, readPrompts, readResponses } from "../src/store/arrow-tables";
 import { goldRubric } from "../src/world/rubric";
+import { listTree, snapshot } from "./helpers/tree";
 
 const ROOT = path.join(__dirname, "..");
 const BIN = path.join(ROOT, "src", "dist", "cli", "main.js");
@@ -86,28 +86,6 @@ function workDir(name: string): string {
   const dir = path.join(tmp, name);
   fs.mkdirSync(dir, { recursive: true });
   return dir;
-}
-
-/** Every file and folder under `dir` (relative paths), recursively. */
-function listTree(dir: string, rel = ""): string[] {
-  return fs.readdirSync(path.join(dir, rel), { withFileTypes: true }).flatMap((e) => {
-    const name = path.join(rel, e.name);
-    return e.isDirectory() ? [`${name}/`, ...listTree(dir, name)] : [name];
-  });
-}
-
-/** Path -> sha256, size and mtime of every file: what "no file changed" compares. */
-function snapshot(dir: string): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const name of listTree(dir)) {
-    if (name.endsWith("/")) {
-      out[name] = "dir";
-      continue;
-    }
-    const st = fs.statSync(path.join(dir, name));
-    out[name] = `${createHash("sha256").update(fs.readFileSync(path.join(dir, name))).digest("hex")} ${st.size} ${st.mtimeMs}`;
-  }
-  return out;
 }
 
 /** Files under `dir` whose bytes contain `needle`. */

@@ -86,7 +86,7 @@ test("a run without pairs exports an empty file", () => {
 
 test("exportPairs refuses bad input with UserErrors naming what is wrong, writing nothing", () => {
   const run = runWithPairs();
-  const cases: { name: string; call: () => unknown; type: typeof UserError; message: RegExp }[] = [
+  const cases: { name: string; call: () => unknown; type: abstract new (...args: never[]) => UserError; message: RegExp }[] = [
     { name: "missing run dir", call: () => exportPairs(path.join(run, "nope"), "trl-jsonl"), type: UserError, message: /nope: run directory not found/ },
     { name: "bad format", call: () => exportPairs(run, "csv" as never), type: BadOptionError, message: /^--format: unknown format "csv"; expected one of trl-jsonl, parquet$/ },
     { name: "out over pairs.arrow", call: () => exportPairs(run, "parquet", path.join(run, "pairs.arrow")), type: BadOptionError, message: /^--out: / },

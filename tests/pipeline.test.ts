@@ -7,7 +7,6 @@
  */
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { createHash } from "node:crypto";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
@@ -17,6 +16,7 @@ import type { Progress } from "../src/progress";
 import { readLabels, readPairs, readPrompts, readProxyScores, readResponses } from "../src/store/arrow-tables";
 import { readEmbeddings } from "../src/store/embeddings";
 import type { LabelRow, PromptRow, ResponseRow } from "../src/types";
+import { listTree, snapshot } from "./helpers/tree";
 
 const SEED = 3;
 /** Passed to the finished run although the rubric oracle needs none: it must not be written anywhere. */
@@ -44,29 +44,6 @@ function copyOfFinished(name: string): string {
   const dir = path.join(tmp, name);
   fs.cpSync(finished, dir, { recursive: true });
   return dir;
-}
-
-/** Every file and folder under `dir` (relative paths), recursively. */
-function listTree(dir: string, rel = ""): string[] {
-  return fs.readdirSync(path.join(dir, rel), { withFileTypes: true }).flatMap((e) => {
-    const name = path.join(rel, e.name);
-    return e.isDirectory() ? [`${name}/`, ...listTree(dir, name)] : [name];
-  });
-}
-
-/** Path -> sha256, size and mtime of every file (folders by name): what "no byte or mtime changed" compares. */
-function snapshot(dir: string): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const name of listTree(dir)) {
-    if (name.endsWith("/")) {
-      out[name] = "dir";
-      continue;
-    }
-    const file = path.join(dir, name);
-    const st = fs.statSync(file);
-    out[name] = `${createHash("sha256").update(fs.readFileSync(file)).digest("hex")} ${st.size} ${st.mtimeMs}`;
-  }
-  return out;
 }
 
 const bytes = (dir: string, name: string) => fs.readFileSync(path.join(dir, name));

@@ -4,18 +4,6 @@
  * view repeats its prompt's vector for every response, so once every prompt is covered the
  * remaining picks are the lowest unpicked indices.
  */
-import { kCenterGreedy } from "./kcenter";
-import { checkPoolAndBudget, requireEmbeddings, resolveFirst, type Strategy } from "./types";
+import { coresetOver } from "./coreset";
 
-export const coresetIft: Strategy = {
-  name: "coreset-ift",
-  needs: ["embeddings.ift"],
-  summary: "k-center greedy (squared L2) over the prompt (IFT) embeddings",
-  select(poolSize, ctx) {
-    const labelled = checkPoolAndBudget("coreset-ift", poolSize, ctx);
-    const matrix = requireEmbeddings("coreset-ift", "ift", poolSize, ctx);
-    const first = resolveFirst(poolSize, labelled, ctx);
-    if (ctx.budget === 0) return [];
-    return kCenterGreedy(matrix, ctx.budget, { labelled: [...labelled], first });
-  },
-};
+export const coresetIft = coresetOver("ift", "coreset-ift", "k-center greedy (squared L2) over the prompt (IFT) embeddings");
