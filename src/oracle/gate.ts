@@ -25,6 +25,8 @@ export interface GateOptions {
   tag?: string;
   /** Most oracle calls in flight at once. Default 1. */
   concurrency?: number;
+  /** Called after each paid label is journalled (progress reporting). */
+  onPaid?: (entry: LedgerEntry) => void;
 }
 
 /** One ledger line: one paid oracle call. No times, no paths, no secrets. */
@@ -173,6 +175,7 @@ export class ExpertGate {
   private readonly budget: number;
   private readonly tag?: string;
   private readonly concurrency: number;
+  private readonly onPaid?: (entry: LedgerEntry) => void;
   private state: LedgerState;
   /** label() calls are serialised: two at once could both pass the up-front budget check. */
   private queue: Promise<unknown> = Promise.resolve();
@@ -188,6 +191,7 @@ export class ExpertGate {
     this.budget = budget;
     this.tag = tag;
     this.concurrency = concurrency;
+    this.onPaid = options.onPaid;
     this.state = readLedger(this.ledgerPath);
   }
 
@@ -312,6 +316,7 @@ export class ExpertGate {
     appendLineDurable(this.ledgerPath, JSON.stringify(entry));
     this.state.paidByTag.set(this.tag ?? "", entry.call);
     if (!this.state.byKey.has(key)) this.state.byKey.set(key, entry);
+    this.onPaid?.(entry);
   }
 
   /** Makes the next append start a line of its own: drops a torn tail, ends an unterminated line. */

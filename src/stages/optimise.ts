@@ -4,12 +4,11 @@
  * spent on whole prompts, pairs from expert labels alone, DPO for the same number of epochs).
  */
 import { trainDPO } from "../dpo/train";
-import { ExpertGate } from "../oracle/gate";
 import { buildPairs, type ScoredResponse } from "../pairs/build";
-import { readPairs, readProxyScores, writeLabels, writePairs } from "../store/arrow-tables";
-import type { LabelRow, PairRow, ResponseRow } from "../types";
+import { readPairs, readProxyScores, writePairs } from "../store/arrow-tables";
+import type { PairRow, ResponseRow } from "../types";
 import type { RunContext } from "./context";
-import { poolResponses } from "./query";
+import { labelThroughGate, poolResponses } from "./query";
 
 function scoredPairs(ctx: RunContext, responses: ResponseRow[], scoreOf: (r: ResponseRow) => number | undefined): PairRow[] {
   const text = ctx.promptText();
@@ -47,16 +46,8 @@ export async function expertOnlyStage(ctx: RunContext): Promise<void> {
   const chosen = new Set(ctx.rng("expert-only").shuffle(promptIds).slice(0, Math.floor(budget / k)));
   const responses = pool.filter((r) => chosen.has(r.prompt_id));
   const text = ctx.promptText();
-  const gate = new ExpertGate(ctx.oracle(), { runDir: ctx.dir, budget: responses.length, tag: "baseline", concurrency: ctx.config.oracle.concurrency });
-  ctx.progress.start("expert-only label", responses.length);
-  let labels: LabelRow[];
-  try {
-    labels = await gate.label(responses.map((r) => ({ response_id: r.response_id, prompt: text.get(r.prompt_id)!, response: r.text })), ctx.signal);
-    ctx.progress.tick(responses.length);
-  } finally {
-    ctx.progress.end();
-  }
-  writeLabels(ctx.file("baseline_labels.arrow"), labels);
+  const items = responses.map((r) => ({ response_id: r.response_id, prompt: text.get(r.prompt_id)!, response: r.text }));
+  const labels = await labelThroughGate(ctx, items, { budget: items.length, stage: "expert-only label", file: "baseline_labels.arrow", tag: "baseline" });
   const score = new Map(labels.map((l) => [l.response_id, l.score]));
   const pairs = scoredPairs(ctx, responses, (r) => score.get(r.response_id));
   writePairs(ctx.file("expert_only_pairs.arrow"), pairs);

@@ -11,7 +11,8 @@ import type { Matrix } from "../select/types";
 import { writeLabels } from "../store/arrow-tables";
 import { writeFileAtomic } from "../store/atomic";
 import { readEmbeddings, writeEmbeddings } from "../store/embeddings";
-import type { ResponseRow } from "../types";
+import type { JudgeItem } from "../oracle/types";
+import type { LabelRow, ResponseRow } from "../types";
 import type { RunContext } from "./context";
 
 /** Pool responses in a fixed order: the selection pool (indices refer to this order). */
@@ -67,17 +68,36 @@ export function selectedIds(ctx: RunContext): string[] {
   return (JSON.parse(fs.readFileSync(ctx.file("selection.json"), "utf8")) as { response_ids: string[] }).response_ids;
 }
 
+/**
+ * Pays for labels through the one gate, reporting each paid call, and writes them (in input
+ * order) to `file`. Labels paid earlier in this run dir come back from the ledger for free.
+ */
+export async function labelThroughGate(
+  ctx: RunContext,
+  items: JudgeItem[],
+  opts: { budget: number; stage: string; file: string; tag?: string },
+): Promise<LabelRow[]> {
+  const gate = new ExpertGate(ctx.oracle(), {
+    runDir: ctx.dir,
+    budget: opts.budget,
+    tag: opts.tag,
+    concurrency: ctx.config.oracle.concurrency,
+    onPaid: () => ctx.progress.tick(1),
+  });
+  ctx.progress.start(opts.stage, opts.budget);
+  try {
+    ctx.progress.tick(gate.paid); // paid before a crash: a resumed run
+    const labels = await gate.label(items, ctx.signal);
+    writeLabels(ctx.file(opts.file), labels);
+    return labels;
+  } finally {
+    ctx.progress.end();
+  }
+}
+
 export async function labelStage(ctx: RunContext): Promise<void> {
   const byId = new Map(ctx.responses().map((r) => [r.response_id, r]));
   const text = ctx.promptText();
   const items = selectedIds(ctx).map((id) => ({ response_id: id, prompt: text.get(byId.get(id)!.prompt_id)!, response: byId.get(id)!.text }));
-  const gate = new ExpertGate(ctx.oracle(), { runDir: ctx.dir, budget: ctx.config.select.budget, concurrency: ctx.config.oracle.concurrency });
-  ctx.progress.start("label", items.length);
-  try {
-    const labels = await gate.label(items, ctx.signal);
-    ctx.progress.tick(items.length);
-    writeLabels(ctx.file("labels.arrow"), labels);
-  } finally {
-    ctx.progress.end();
-  }
+  await labelThroughGate(ctx, items, { budget: ctx.config.select.budget, stage: "label", file: "labels.arrow" });
 }
