@@ -2,6 +2,7 @@
  * Agreement and calibration of a proxy against the gold expert, and the interval used across
  * seeds. Definitions follow shared/DESIGN.md ("Definitions").
  */
+import { groupBy } from "../group-by";
 import { SCORE_LEVELS } from "../proxy/types";
 
 /** Ranks 1..n with ties given their average rank. */
@@ -52,8 +53,7 @@ export function spearman(a: ArrayLike<number>, b: ArrayLike<number>): number {
  * the proxy orders the same way (a proxy tie counts half). NaN when there is no such pair.
  */
 export function pairAccuracy(groups: ArrayLike<string>, gold: ArrayLike<number>, proxy: ArrayLike<number>): number {
-  const byGroup = new Map<string, number[]>();
-  for (let i = 0; i < groups.length; i++) byGroup.set(groups[i], [...(byGroup.get(groups[i]) ?? []), i]);
+  const byGroup = groupBy(Array.from({ length: groups.length }, (_, i) => i), (i) => groups[i]);
   let total = 0;
   let right = 0;
   for (const members of byGroup.values()) {

@@ -4,6 +4,7 @@
  * worst scores make no pair. Ties among candidates go to the earlier response, so the pairs are
  * a pure function of the scores.
  */
+import { groupBy } from "../group-by";
 import type { PairRow } from "../types";
 
 export interface ScoredResponse {
@@ -14,8 +15,7 @@ export interface ScoredResponse {
 }
 
 export function buildPairs(responses: ScoredResponse[]): PairRow[] {
-  const byPrompt = new Map<string, ScoredResponse[]>();
-  for (const r of responses) byPrompt.set(r.prompt_id, [...(byPrompt.get(r.prompt_id) ?? []), r]);
+  const byPrompt = groupBy(responses, (r) => r.prompt_id);
   const pairs: PairRow[] = [];
   for (const group of byPrompt.values()) {
     let best = group[0];

@@ -3,6 +3,7 @@
  * bucketed by length so every row of a forward pass has the same length and needs no padding
  * mask; only the last position goes through the output matrix.
  */
+import { groupBy } from "../group-by";
 import { AbortedError } from "../errors";
 import { Rng } from "../rng";
 import type { Progress } from "../progress";
@@ -54,8 +55,7 @@ export async function sampleCompletions(
   const tf = model.tf;
   const { blockSize, vocabSize } = model.config;
   const contexts = prompts.map((p) => contextIds(policyContext(p), blockSize, Math.min(cfg.maxNewTokens, blockSize - 1)));
-  const buckets = new Map<number, number[]>();
-  contexts.forEach((c, i) => buckets.set(c.length, [...(buckets.get(c.length) ?? []), i]));
+  const buckets = groupBy(contexts.keys(), (i) => contexts[i].length);
   const out: string[] = new Array(prompts.length).fill("");
   progress?.start(stage, prompts.length);
   try {

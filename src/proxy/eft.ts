@@ -3,6 +3,7 @@
  * digit after the judge input. Its distribution over the six score tokens, renormalised, gives
  * the proxy's mean and uncertainty. The off-policy evaluator is the same recipe on seed EFT data.
  */
+import { groupBy } from "../group-by";
 import { AbortedError } from "../errors";
 import { Rng } from "../rng";
 import type { Progress } from "../progress";
@@ -26,8 +27,7 @@ export class EftJudge implements ProxyEvaluator {
     const probs = new Float64Array(items.length * SCORE_LEVELS);
     const contexts = items.map((q) => contextIds(judgeContext(q.prompt, q.response), this.model.config.blockSize, 2));
     // Bucket by length: the score is read at the last position, so rows must not be padded.
-    const byLen = new Map<number, number[]>();
-    contexts.forEach((c, i) => byLen.set(c.length, [...(byLen.get(c.length) ?? []), i]));
+    const byLen = groupBy(contexts.keys(), (i) => contexts[i].length);
     for (const [t, members] of byLen) {
       for (let s = 0; s < members.length; s += 256) {
         if (signal?.aborted) throw new AbortedError("score");
