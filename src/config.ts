@@ -39,7 +39,8 @@ export interface RunConfig {
   model: TinyGPTConfig;
   sft: LMTrainConfig;
   generate: SampleConfig & { k: number };
-  select: { strategy: string; budget: number };
+  /** rounds: the budget is split evenly; after each round the proxy is refit on the labels so far. */
+  select: { strategy: string; budget: number; rounds: number };
   oracle: OracleConfig;
   proxy: { kind: "eft" | "heads"; eft: LMTrainConfig; heads: HeadsConfig };
   dpo: DPOConfig;
@@ -57,7 +58,7 @@ const base = (): RunConfig => ({
   model: { ...defaultTinyGPTConfig },
   sft: { steps: 1200, batchSize: 32, lr: 3e-3 },
   generate: { k: 4, temperature: 1, topK: 0, maxNewTokens: 12, batchSize: 256 },
-  select: { strategy: "coreset-eft", budget: 100 },
+  select: { strategy: "coreset-eft", budget: 100, rounds: 1 },
   oracle: { kind: "rubric", noise: 0.05, costPerCall: 0.01, latencyMs: 0, concurrency: 1, timeoutMs: 60000, retries: 3 },
   proxy: {
     kind: "heads",
@@ -180,6 +181,8 @@ export function validateConfig(c: RunConfig): void {
   positiveInt("generate.topK", c.generate.topK, 0);
   if (!(c.generate.temperature >= 0)) throw new BadOptionError("generate.temperature", `must be >= 0, got ${c.generate.temperature}`);
   positiveInt("select.budget", c.select.budget);
+  positiveInt("select.rounds", c.select.rounds);
+  if (c.select.rounds > c.select.budget) throw new BadOptionError("--rounds", `${c.select.rounds} rounds need a budget of at least ${c.select.rounds}, got ${c.select.budget}`);
   if (!(c.select.strategy in strategies)) {
     throw new BadOptionError("--strategy", `unknown strategy "${c.select.strategy}" (known: ${Object.keys(strategies).join(", ")})`);
   }

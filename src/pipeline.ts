@@ -61,10 +61,13 @@ export interface RunOptions {
   signal?: AbortSignal;
   /** An LLM judge's key, from the environment via the CLI; never written anywhere. */
   judgeApiKey?: string;
+  /** Stop after this stage (an ablation's shared per-seed prefix); the run is then unfinished. */
+  until?: string;
 }
 
 export interface RunResult {
-  metrics: Metrics;
+  /** Undefined when `until` stopped the run before evaluation. */
+  metrics?: Metrics;
   /** Stages that ran in this call (empty for a finished run). */
   ran: string[];
   backend: BackendName;
@@ -113,11 +116,10 @@ export async function runPipeline(options: RunOptions): Promise<RunResult> {
     checkSameConfig(out, manifest, config);
     checkSameInputs(out, manifest, inputs, config);
   }
-  const stages = STAGES.filter((s) => !s.baseline || config.baselines);
+  const stages = stagesUntil(STAGES.filter((s) => !s.baseline || config.baselines), options.until);
   if (manifest && stages.every((s) => manifest!.stages[s.name])) {
     // Finished: change no byte, pay nothing.
-    const metrics = JSON.parse(fs.readFileSync(`${out}/metrics.json`, "utf8")) as Metrics;
-    return { metrics, ran: [], backend: manifest.backend as BackendName };
+    return { metrics: readMetrics(out), ran: [], backend: manifest.backend as BackendName };
   }
   if (fs.existsSync(out) && !fs.statSync(out).isDirectory()) throw new UserError(`--out ${out} is a file, not a directory`);
   fs.mkdirSync(out, { recursive: true });
@@ -164,8 +166,19 @@ export async function runPipeline(options: RunOptions): Promise<RunResult> {
   } finally {
     ctx.dispose();
   }
-  const metrics = JSON.parse(fs.readFileSync(ctx.file("metrics.json"), "utf8")) as Metrics;
-  return { metrics, ran, backend };
+  return { metrics: readMetrics(out), ran, backend };
+}
+
+function readMetrics(out: string): Metrics | undefined {
+  const file = `${out}/metrics.json`;
+  return fs.existsSync(file) ? (JSON.parse(fs.readFileSync(file, "utf8")) as Metrics) : undefined;
+}
+
+function stagesUntil(stages: Stage[], until?: string): Stage[] {
+  if (until === undefined) return stages;
+  const i = stages.findIndex((s) => s.name === until);
+  if (i < 0) throw new BadOptionError("--until", `unknown stage "${until}" (stages: ${stages.map((s) => s.name).join(", ")})`);
+  return stages.slice(0, i + 1);
 }
 
 export { resolveConfig };

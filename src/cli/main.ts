@@ -6,6 +6,7 @@
  */
 import { Command, CommanderError } from "commander";
 import { AbortedError, UserError } from "../errors";
+import { registerAblate } from "./ablate";
 import { registerRun } from "./run";
 import { registerSelect } from "./select";
 import { registerExport } from "./export";
@@ -18,6 +19,7 @@ export async function main(argv: string[]): Promise<number> {
     .configureOutput({ outputError: () => undefined })
     .showSuggestionAfterError(false);
   registerRun(program);
+  registerAblate(program);
   registerSelect(program);
   registerExport(program);
   registerReport(program);

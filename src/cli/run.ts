@@ -2,6 +2,7 @@
 import type { Command } from "commander";
 import { PRESETS, readConfigFile, resolveConfig, type DeepPartial, type PresetName, type RunConfig } from "../config";
 import { BadOptionError } from "../errors";
+import { strategies } from "../select";
 import { parseInteger } from "./options";
 import { cliReporter } from "./progress";
 import { formatSummary } from "./summary";
@@ -13,6 +14,7 @@ interface RunFlags {
   seed?: number;
   strategy?: string;
   budget?: number;
+  rounds?: number;
   prompts?: string;
   proxy?: string;
   judgeUrl?: string;
@@ -20,13 +22,14 @@ interface RunFlags {
   judgeConcurrency?: number;
   baselines?: boolean;
   backend?: string;
+  until?: string;
 }
 
 /** Flags -> the config fields they set (undefined = not given). */
 export function flagsToConfig(f: RunFlags): DeepPartial<RunConfig> {
   const patch: DeepPartial<RunConfig> = {};
   if (f.seed !== undefined) patch.seed = f.seed;
-  if (f.strategy !== undefined || f.budget !== undefined) patch.select = { strategy: f.strategy, budget: f.budget };
+  if (f.strategy !== undefined || f.budget !== undefined || f.rounds !== undefined) patch.select = { strategy: f.strategy, budget: f.budget, rounds: f.rounds };
   if (f.prompts !== undefined) patch.prompts = f.prompts;
   if (f.proxy !== undefined) {
     if (f.proxy !== "eft" && f.proxy !== "heads") throw new BadOptionError("--proxy", `must be eft or heads, got "${f.proxy}"`);
@@ -58,8 +61,9 @@ export function registerRun(program: Command): void {
     .option("--config <file>", "JSON file with RunConfig fields (flags override it)")
     .option("--out <dir>", "run directory (default runs/<preset>-seed<seed>)")
     .option("--seed <n>", "random seed", parseInteger("--seed", 0, 2 ** 31 - 1))
-    .option("--strategy <name>", "active selection strategy (random, coreset-ift, coreset-eft)")
+    .option("--strategy <name>", `active selection strategy (${Object.keys(strategies).join(", ")})`)
     .option("--budget <n>", "expert queries to pay for", parseInteger("--budget", 1, 1e9))
+    .option("--rounds <n>", "active-learning rounds: label a batch, refit the proxy, select again", parseInteger("--rounds", 1, 1000))
     .option("--prompts <file>", "your own prompt pool: .jsonl, .parquet or .arrow with field `prompt`")
     .option("--proxy <kind>", "proxy evaluator: eft (fine-tuned judge) or heads (reward-head ensemble)")
     .option("--judge-url <url>", "OpenAI-compatible judge base URL (key from PROXYRM_JUDGE_API_KEY or OPENAI_API_KEY)")
@@ -68,6 +72,7 @@ export function registerRun(program: Command): void {
     .option("--baselines", "run the off-policy and expert-only baselines (default on with the built-in expert)")
     .option("--no-baselines", "skip the baselines")
     .option("--backend <name>", "force a tfjs backend: tensorflow | wasm | cpu")
+    .option("--until <stage>", "stop after this stage (resume later without it)")
     .action(async (flags: RunFlags) => {
       const file = flags.config ? readConfigFile(flags.config) : undefined;
       const config = resolveConfig(flags.preset as PresetName | undefined, file, flagsToConfig(flags));
@@ -78,8 +83,9 @@ export function registerRun(program: Command): void {
       const onSigint = () => controller.abort();
       process.once("SIGINT", onSigint);
       try {
-        const result = await runPipeline({ config, out, progress: cliReporter(), signal: controller.signal, judgeApiKey });
-        process.stdout.write(formatSummary(out, result.metrics, result.ran.length === 0));
+        const result = await runPipeline({ config, out, progress: cliReporter(), signal: controller.signal, judgeApiKey, until: flags.until });
+        if (result.metrics) process.stdout.write(formatSummary(out, result.metrics, result.ran.length === 0));
+        else process.stdout.write(`${out}: stopped after ${flags.until} as asked; rerun without --until to finish\n`);
       } finally {
         process.off("SIGINT", onSigint);
       }

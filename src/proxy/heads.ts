@@ -70,6 +70,8 @@ export class RewardHeads implements ProxyEvaluator {
     const probs = new Float64Array(items.length * SCORE_LEVELS);
     const mean = new Float64Array(items.length);
     const std = new Float64Array(items.length);
+    // Each member's view: its own mean with the residual noise, discretised like the whole.
+    const members = preds.map(() => new Float64Array(items.length * SCORE_LEVELS));
     for (let i = 0; i < items.length; i++) {
       let m = 0;
       for (const p of preds) m += p[i];
@@ -82,8 +84,9 @@ export class RewardHeads implements ProxyEvaluator {
       mean[i] = Math.min(5, Math.max(0, m));
       std[i] = Math.sqrt(v + this.residualStd ** 2);
       discretise(m, std[i], probs, i * SCORE_LEVELS);
+      preds.forEach((p, j) => discretise(p[i], this.residualStd, members[j], i * SCORE_LEVELS));
     }
-    return { mean, std, probs };
+    return { mean, std, probs, members };
   }
 
   dispose(): void {

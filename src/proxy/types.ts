@@ -11,6 +11,8 @@ export interface ProxyScores {
   std: Float64Array;
   /** Row-major [n * 6]: probability of each score 0..5. */
   probs: Float64Array;
+  /** Ensembles only: each member's [n * 6] distribution (disagreement strategies read these). */
+  members?: Float64Array[];
 }
 
 export interface ProxyEvaluator {

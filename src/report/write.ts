@@ -70,7 +70,7 @@ ${manifestSection(inputs)}`;
   return renderPage({ title: `proxyrm report: ${runName}`, body, figures: placed, plotlySource: plotlySource() });
 }
 
-function plotlySource(): string {
+export function plotlySource(): string {
   return fs.readFileSync(require.resolve("plotly.js-dist-min/plotly.min.js"), "utf8");
 }
 

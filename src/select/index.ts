@@ -3,15 +3,23 @@
  * contract test and docs/strategies.md all come from it.
  */
 import { BadOptionError } from "../errors";
+import { balanced } from "./balanced";
 import { coresetEft } from "./coreset-eft";
 import { coresetIft } from "./coreset-ift";
+import { disagreement } from "./disagreement";
+import { hybrid } from "./hybrid";
 import { random } from "./random";
+import { uncertainty } from "./uncertainty";
 import type { Strategy } from "./types";
 
 export const strategies = {
   random,
   "coreset-ift": coresetIft,
   "coreset-eft": coresetEft,
+  uncertainty,
+  disagreement,
+  hybrid,
+  balanced,
 } as const satisfies Record<string, Strategy>;
 
 export type StrategyName = keyof typeof strategies;
@@ -24,4 +32,6 @@ export function getStrategy(name: string): Strategy {
 
 export { kCenterGreedy } from "./kcenter";
 export type { KCenterOptions } from "./kcenter";
+export { topK, unlabelledIndices } from "./pick";
+export { baldMutualInformation, distributionEntropy, predictiveEntropy } from "./scores";
 export type { Matrix, Need, ProxyPrediction, SelectContext, Strategy } from "./types";

@@ -29,7 +29,7 @@ export interface SelectFromFileOptions {
  */
 export function selectFromFile(opts: SelectFromFileOptions): number[] {
   const strategy = getStrategy(opts.strategy);
-  if (strategy.needs.includes("proxy")) {
+  if (strategy.needs.some((need) => need === "proxy" || need.startsWith("proxy."))) {
     throw new UserError(`strategy ${strategy.name} needs a proxy evaluator; use it inside \`proxyrm run\``, {
       code: "needs-proxy",
       blame: "--strategy",

@@ -6,6 +6,7 @@
  * meets it first.
  */
 import { BadOptionError } from "../errors";
+import { SCORE_LEVELS } from "../proxy/types";
 import type { Rng } from "../rng";
 
 /** Row-major `rows x dim` matrix, e.g. one embedding per pool item. */
@@ -21,6 +22,11 @@ export interface ProxyPrediction {
   std: Float64Array;
   /** rows*6: the score distribution over 0..5, row-major, when the proxy gives one. */
   probs?: Float64Array;
+  /**
+   * One rows*6 score distribution per ensemble member (reward heads: each member's mean with
+   * the ensemble's residual std, discretised to 0..5); `probs` stays the ensemble's.
+   */
+  members?: Float64Array[];
 }
 
 export interface SelectContext {
@@ -31,12 +37,15 @@ export interface SelectContext {
   proxy?: ProxyPrediction;
   /** Indices already labelled: never picked again, and k-center treats them as centres. */
   labelled?: readonly number[];
-  /** k-center's first pick when nothing is labelled (default: drawn from rng). */
+  /**
+   * The coreset strategies' first pick when nothing is labelled (default: drawn from rng).
+   * `hybrid` ignores it: its first pick is its most uncertain item.
+   */
   first?: number;
 }
 
 /** An input a strategy cannot work without; the contract test and the CLI supply these. */
-export type Need = "embeddings.ift" | "embeddings.eft" | "proxy";
+export type Need = "embeddings.ift" | "embeddings.eft" | "proxy" | "proxy.members";
 
 export interface Strategy {
   /** As on the command line (`--strategy`) and as the module's file name. */
@@ -111,4 +120,70 @@ export function resolveFirst(poolSize: number, labelled: ReadonlySet<number>, ct
   }
   if (labelled.size > 0) return undefined;
   return ctx.first ?? ctx.rng.int(poolSize);
+}
+
+/**
+ * The proxy prediction a strategy needs, checked against the pool: present (with `probs` or
+ * `members` when `parts` asks for them), every array given holding `poolSize` rows, every
+ * value finite, `std` non-negative and every distribution row non-negative and summing to 1.
+ * Arrays a strategy does not read are checked too, so a broken proxy fails whichever proxy
+ * strategy meets it. Errors name the field (`proxy.mean`, `proxy.members[2]`) and the row.
+ */
+export function requireProxy(
+  strategy: string,
+  poolSize: number,
+  ctx: SelectContext,
+  parts: { probs?: boolean; members?: boolean } = {},
+): ProxyPrediction {
+  const need = parts.members ? "proxy.members" : "proxy";
+  const proxy = ctx.proxy;
+  if (proxy === undefined) throw new BadOptionError(need, `strategy ${strategy} needs ${need}, none given`);
+  checkColumn("proxy.mean", proxy.mean, poolSize, false);
+  checkColumn("proxy.std", proxy.std, poolSize, true);
+  if (proxy.probs !== undefined) checkDistributions("proxy.probs", proxy.probs, poolSize);
+  else if (parts.probs) {
+    throw new BadOptionError("proxy.probs", `strategy ${strategy} needs the proxy's score distribution, none given`);
+  }
+  if (proxy.members !== undefined) {
+    proxy.members.forEach((member, m) => checkDistributions(`proxy.members[${m}]`, member, poolSize));
+  }
+  if (parts.members) {
+    const count = proxy.members?.length ?? 0;
+    if (count === 0) throw new BadOptionError("proxy.members", `strategy ${strategy} needs proxy.members, none given`);
+    // With one member every item's disagreement is 0: the picks would say nothing.
+    if (count < 2) throw new BadOptionError("proxy.members", `strategy ${strategy} needs at least 2 ensemble members, got ${count}`);
+  }
+  return proxy;
+}
+
+function checkColumn(name: string, values: Float64Array | undefined, poolSize: number, nonNegative: boolean): void {
+  if (values === undefined) throw new BadOptionError(name, "missing");
+  if (values.length !== poolSize) throw new BadOptionError(name, `has ${values.length} rows but the pool has ${poolSize} items`);
+  for (let i = 0; i < values.length; i++) {
+    const value = values[i];
+    if (value - value !== 0 || (nonNegative && value < 0)) throw new BadOptionError(name, `row ${i} has ${value}`);
+  }
+}
+
+/** Tolerance on a row's sum: float64 softmax and discretised-Gaussian rows are off by ~1e-15. */
+const SUM_TOLERANCE = 1e-6;
+
+function checkDistributions(name: string, probs: Float64Array, poolSize: number): void {
+  if (probs.length !== poolSize * SCORE_LEVELS) {
+    throw new BadOptionError(
+      name,
+      `has ${probs.length} values, expected ${poolSize} rows x ${SCORE_LEVELS} (the pool has ${poolSize} items)`,
+    );
+  }
+  for (let i = 0; i < poolSize; i++) {
+    let sum = 0;
+    for (let s = 0; s < SCORE_LEVELS; s++) {
+      const p = probs[i * SCORE_LEVELS + s];
+      if (p - p !== 0 || p < 0) throw new BadOptionError(name, `row ${i} has ${p} for score ${s}`);
+      sum += p;
+    }
+    if (Math.abs(sum - 1) > SUM_TOLERANCE) {
+      throw new BadOptionError(name, `row ${i} sums to ${sum}, not 1 (a distribution over scores 0..${SCORE_LEVELS - 1})`);
+    }
+  }
 }

@@ -1,70 +1,92 @@
 /**
  * Proxy evaluators: the on-policy proxy (fit on the expert-labelled on-policy tuples) and the
- * off-policy baseline (the same recipe and the same number of examples, from the seed EFT set).
- * Then the proxy scores every pool response.
+ * off-policy baseline (the same recipe and the same number of examples, from the seed EFT set;
+ * it also scores the first round of strategies that need a proxy, since it is free). Then the
+ * proxy scores every pool response.
  */
+import * as fs from "node:fs";
 import { judgeFeatureDim, judgeFeatures } from "../embed/judge-features";
 import { EftJudge, fitEftJudge, type LabelledQuery } from "../proxy/eft";
 import { fitRewardHeads } from "../proxy/heads";
 import type { JudgeQuery, ProxyEvaluator } from "../proxy/types";
 import { writeProxyScores } from "../store/arrow-tables";
+import type { LabelRow } from "../types";
 import type { RunContext } from "./context";
 import { poolResponses } from "./query";
 
 export type ProxyName = "proxy" | "offpolicy";
 
-/** The training examples of a proxy: on-policy expert labels, or a same-size seed EFT sample. */
-export function proxyExamples(ctx: RunContext, name: ProxyName): LabelledQuery[] {
+/** (prompt, response, score) for labelled response ids. */
+function toQueries(ctx: RunContext, labels: LabelRow[]): LabelledQuery[] {
   const byId = new Map(ctx.responses().map((r) => [r.response_id, r]));
   const text = ctx.promptText();
-  const toQuery = (id: string, score: number) => ({ prompt: text.get(byId.get(id)!.prompt_id)!, response: byId.get(id)!.text, score });
-  const onPolicy = ctx.labels().map((l) => toQuery(l.response_id, l.score));
-  if (name === "proxy") return onPolicy;
-  const seed = ctx.labels("seed_eft_labels.arrow");
-  const sample = ctx.rng("offpolicy-sample").shuffle(seed).slice(0, onPolicy.length);
-  return sample.map((l) => toQuery(l.response_id, l.score));
+  return labels.map((l) => ({ prompt: text.get(byId.get(l.response_id)!.prompt_id)!, response: byId.get(l.response_id)!.text, score: l.score }));
 }
 
-async function fitProxy(ctx: RunContext, name: ProxyName): Promise<ProxyEvaluator> {
-  const examples = proxyExamples(ctx, name);
+/** The off-policy evaluator's data: as many seed EFT examples as the expert budget buys. */
+function offPolicyExamples(ctx: RunContext): LabelledQuery[] {
+  const seed = ctx.labels("seed_eft_labels.arrow");
+  return toQueries(ctx, ctx.rng("offpolicy-sample").shuffle(seed).slice(0, ctx.config.select.budget));
+}
+
+/**
+ * Fits a proxy of the configured kind on `examples`. `name` keeps the EFT checkpoint and curve
+ * (undefined for intermediate rounds, which are not kept).
+ */
+export async function fitProxyOn(ctx: RunContext, examples: LabelledQuery[], stage: string, name?: ProxyName): Promise<ProxyEvaluator> {
   const cfg = ctx.config.proxy;
-  // Both evaluators draw the same minibatch stream: only their data differs.
+  // Every evaluator draws the same minibatch stream: only their data differs.
   const rng = ctx.rng("fit");
+  const model = ctx.model("sft");
   if (cfg.kind === "eft") {
-    const { judge, losses } = await fitEftJudge(ctx.model("sft"), examples, cfg.eft, rng, `fit ${name}`, ctx.progress, ctx.signal);
-    ctx.saveModel(name, judge.model);
-    ctx.saveCurve(`eft_${name}`, losses);
+    const { judge, losses } = await fitEftJudge(model, examples, cfg.eft, rng, stage, ctx.progress, ctx.signal);
+    if (name) {
+      ctx.saveModel(name, judge.model);
+      ctx.saveCurve(`eft_${name}`, losses);
+    }
     return judge;
   }
-  const model = ctx.model("sft");
   const features = (items: JudgeQuery[], signal?: AbortSignal) => judgeFeatures(model, items, signal);
-  return fitRewardHeads(ctx.tf, features, judgeFeatureDim(model), examples, cfg.heads, rng, ctx.progress, ctx.signal, `fit ${name}`);
+  return fitRewardHeads(ctx.tf, features, judgeFeatureDim(model), examples, cfg.heads, rng, ctx.progress, ctx.signal, stage);
 }
 
 const loaded = new WeakMap<RunContext, Map<ProxyName, ProxyEvaluator>>();
 
-/** The evaluator, fitted in this process or loaded from its checkpoint (reward heads refit: seconds, deterministic). */
+function cacheOf(ctx: RunContext): Map<ProxyName, ProxyEvaluator> {
+  let cache = loaded.get(ctx);
+  if (!cache) loaded.set(ctx, (cache = new Map()));
+  return cache;
+}
+
+/**
+ * The named evaluator: fitted in this process, loaded from its EFT checkpoint, or (reward
+ * heads: seconds, deterministic; or a missing checkpoint) fitted now.
+ */
 export async function proxyEvaluator(ctx: RunContext, name: ProxyName): Promise<ProxyEvaluator> {
-  const cache = loaded.get(ctx) ?? new Map<ProxyName, ProxyEvaluator>();
-  loaded.set(ctx, cache);
+  const cache = cacheOf(ctx);
   let p = cache.get(name);
   if (!p) {
-    p = ctx.config.proxy.kind === "eft" ? new EftJudge(ctx.model(name)) : await fitProxy(ctx, name);
+    if (ctx.config.proxy.kind === "eft" && fs.existsSync(ctx.file(`models/${name}.ckpt`))) p = new EftJudge(ctx.model(name));
+    else {
+      const examples = name === "proxy" ? toQueries(ctx, ctx.labels()) : offPolicyExamples(ctx);
+      p = await fitProxyOn(ctx, examples, `fit ${name}`, name);
+    }
     cache.set(name, p);
   }
   return p;
 }
 
+/** The proxy fit on labels paid so far (intermediate active-learning rounds). */
+export function fitOnLabels(ctx: RunContext, labels: LabelRow[], round: number): Promise<ProxyEvaluator> {
+  return fitProxyOn(ctx, toQueries(ctx, labels), `fit round ${round + 1}`);
+}
+
 export async function fitStage(ctx: RunContext): Promise<void> {
-  const cache = loaded.get(ctx) ?? new Map<ProxyName, ProxyEvaluator>();
-  loaded.set(ctx, cache);
-  cache.set("proxy", await fitProxy(ctx, "proxy"));
+  cacheOf(ctx).set("proxy", await fitProxyOn(ctx, toQueries(ctx, ctx.labels()), "fit proxy", "proxy"));
 }
 
 export async function offpolicyStage(ctx: RunContext): Promise<void> {
-  const cache = loaded.get(ctx) ?? new Map<ProxyName, ProxyEvaluator>();
-  loaded.set(ctx, cache);
-  cache.set("offpolicy", await fitProxy(ctx, "offpolicy"));
+  await proxyEvaluator(ctx, "offpolicy");
 }
 
 export async function scoreStage(ctx: RunContext): Promise<void> {

@@ -13,7 +13,9 @@ import { writeFileAtomic } from "../store/atomic";
 import { readEmbeddings, writeEmbeddings } from "../store/embeddings";
 import type { JudgeItem } from "../oracle/types";
 import type { LabelRow, ResponseRow } from "../types";
+import type { ProxyScores } from "../proxy/types";
 import type { RunContext } from "./context";
+import { fitOnLabels, proxyEvaluator } from "./proxy";
 
 /** Pool responses in a fixed order: the selection pool (indices refer to this order). */
 export function poolResponses(ctx: RunContext): ResponseRow[] {
@@ -53,15 +55,52 @@ export function poolEmbeddings(ctx: RunContext): { ift: Matrix; eft: Matrix } {
   return { ift: view("ift"), eft: view("eft") };
 }
 
+/** The budget split evenly over rounds (earlier rounds take the remainder). */
+export function roundBudgets(budget: number, rounds: number): number[] {
+  return Array.from({ length: rounds }, (_, r) => Math.floor(budget / rounds) + (r < budget % rounds ? 1 : 0));
+}
+
+/**
+ * Active selection, round by round: pick a batch, pay for it, refit the proxy, pick again. The
+ * first round of a strategy that needs a proxy is scored by the free off-policy (seed EFT)
+ * evaluator. Rounds before the last pay through the gate here (the refit needs their labels);
+ * the label stage then pays for the last round and writes every label.
+ */
 export async function selectStage(ctx: RunContext): Promise<void> {
   const pool = poolResponses(ctx);
+  const text = ctx.promptText();
   const strategy = getStrategy(ctx.config.select.strategy);
-  const picks = strategy.select(pool.length, {
-    budget: ctx.config.select.budget,
-    rng: ctx.rng("select"),
-    embeddings: strategy.needs.some((n) => n.startsWith("embeddings")) ? poolEmbeddings(ctx) : undefined,
-  });
-  writeFileAtomic(ctx.file("selection.json"), `${JSON.stringify({ strategy: strategy.name, response_ids: picks.map((i) => pool[i].response_id) })}\n`);
+  const embeddings = strategy.needs.some((n) => n.startsWith("embeddings")) ? poolEmbeddings(ctx) : undefined;
+  const needsProxy = strategy.needs.some((n) => n.startsWith("proxy"));
+  const items = pool.map((r) => ({ response_id: r.response_id, prompt: text.get(r.prompt_id)!, response: r.text }));
+  const budgets = roundBudgets(ctx.config.select.budget, ctx.config.select.rounds);
+  const picked: number[] = [];
+  const rounds: string[][] = [];
+  for (let r = 0; r < budgets.length; r++) {
+    let proxy: ProxyScores | undefined;
+    if (needsProxy) {
+      const evaluator = r === 0 ? await proxyEvaluator(ctx, "offpolicy") : await fitOnLabels(ctx, await payFor(ctx, picked.map((i) => items[i])), r);
+      proxy = await evaluator.predict(items, ctx.signal);
+      if (r > 0) evaluator.dispose();
+    }
+    const picks = strategy.select(pool.length, {
+      budget: budgets[r],
+      rng: r === 0 ? ctx.rng("select") : ctx.rng(`select-round-${r}`),
+      embeddings,
+      proxy,
+      labelled: picked,
+    });
+    picked.push(...picks);
+    rounds.push(picks.map((i) => pool[i].response_id));
+  }
+  const selection = { strategy: strategy.name, rounds, response_ids: rounds.flat() };
+  writeFileAtomic(ctx.file("selection.json"), `${JSON.stringify(selection)}\n`);
+}
+
+/** Labels for items through the main gate (cached ones are free), without writing labels.arrow. */
+async function payFor(ctx: RunContext, items: JudgeItem[]): Promise<LabelRow[]> {
+  const gate = new ExpertGate(ctx.oracle(), { runDir: ctx.dir, budget: ctx.config.select.budget, concurrency: ctx.config.oracle.concurrency });
+  return gate.label(items, ctx.signal);
 }
 
 export function selectedIds(ctx: RunContext): string[] {

@@ -1,0 +1,63 @@
+/**
+ * ablation.json (DESIGN.md: a list of {strategy, budget, seed, metrics}) and its summary: the
+ * mean and 95% Student-t interval over seeds of each metric, per strategy and budget.
+ */
+import { meanInterval } from "../eval/metrics";
+import type { Metrics } from "../stages/evaluate";
+
+export interface AblationRow {
+  strategy: string;
+  budget: number;
+  seed: number;
+  metrics: Metrics;
+}
+
+export interface CellSummary {
+  strategy: string;
+  budget: number;
+  metric: string;
+  mean: number;
+  halfWidth: number;
+  n: number;
+}
+
+/** Metrics an ablation compares, with how to read them off a cell (derived ones included). */
+export const ABLATION_METRICS: Record<string, { label: string; value: (m: Metrics) => number | null }> = {
+  gold_win_rate: { label: "gold win rate, M2 vs M1", value: (m) => m.gold_win_rate },
+  gold_gain: { label: "gold mean gain, M2 - M1", value: (m) => m.gold_mean_dpo - m.gold_mean_sft },
+  expert_only_gold_win_rate: { label: "expert-only DPO win rate vs M1", value: (m) => m.expert_only_gold_win_rate },
+  proxy_spearman: { label: "proxy Spearman vs gold", value: (m) => m.proxy_spearman },
+  proxy_pair_accuracy: { label: "proxy pair accuracy", value: (m) => m.proxy_pair_accuracy },
+  proxy_ece: { label: "proxy ECE (lower is better)", value: (m) => m.proxy_ece },
+  offpolicy_proxy_spearman: { label: "off-policy evaluator Spearman", value: (m) => m.offpolicy_proxy_spearman },
+  offpolicy_proxy_ece: { label: "off-policy evaluator ECE", value: (m) => m.offpolicy_proxy_ece },
+  pairs_per_query: { label: "pairs per paid query", value: (m) => m.pairs_per_query },
+  label_balance: {
+    label: "label entropy (nats; higher = less skewed)",
+    value: (m) => {
+      const h = m.histograms.onpolicy_labels;
+      const n = h.reduce((a, b) => a + b, 0);
+      return n === 0 ? null : -h.reduce((a, c) => (c > 0 ? a + (c / n) * Math.log(c / n) : a), 0);
+    },
+  },
+};
+
+export function summarise(rows: AblationRow[]): CellSummary[] {
+  const out: CellSummary[] = [];
+  const strategies = [...new Set(rows.map((r) => r.strategy))];
+  const budgets = [...new Set(rows.map((r) => r.budget))].sort((a, b) => a - b);
+  for (const [metric, spec] of Object.entries(ABLATION_METRICS)) {
+    for (const strategy of strategies) {
+      for (const budget of budgets) {
+        const values = rows
+          .filter((r) => r.strategy === strategy && r.budget === budget)
+          .map((r) => spec.value(r.metrics))
+          .filter((v): v is number => v !== null && Number.isFinite(v));
+        if (values.length === 0) continue;
+        const { mean, halfWidth, n } = meanInterval(values);
+        out.push({ strategy, budget, metric, mean, halfWidth, n });
+      }
+    }
+  }
+  return out;
+}

@@ -1,0 +1,134 @@
+/**
+ * `proxyrm ablate`: runs the grid in up to `jobs` child processes (one core each: tfjs-wasm
+ * has no threads in Node), shared per-seed stages first. Resumable: every cell is a run
+ * directory, so a killed sweep continues where it stopped and finished cells cost nothing.
+ */
+import { spawn } from "node:child_process";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { AbortedError, UserError } from "../errors";
+import type { Progress } from "../progress";
+import type { Metrics } from "../stages/evaluate";
+import { writeFileAtomic } from "../store/atomic";
+import { SHARED_STAGES, planCells, seedCell, seedsOf, sharedConfig, sharedDir, type AblationPlan, type Cell } from "./grid";
+import { writeAblationReport } from "./report";
+import type { AblationRow } from "./results";
+
+export interface AblateOptions {
+  /** Child processes at once (default: 2, the reference machine's cores). */
+  jobs?: number;
+  progress?: Progress;
+  signal?: AbortSignal;
+}
+
+/** The compiled CLI, or the TypeScript one under tsx (tests). */
+function cliCommand(): string[] {
+  const compiled = path.join(__dirname, "..", "cli", "main.js");
+  if (fs.existsSync(compiled)) return [compiled];
+  return ["--import", "tsx", path.join(__dirname, "..", "cli", "main.ts")];
+}
+
+/** One `proxyrm run` in a child process, its output in DIR/run.log. */
+function runChild(configFile: string, dir: string, extra: string[], signal?: AbortSignal): Promise<void> {
+  fs.mkdirSync(dir, { recursive: true });
+  const log = fs.openSync(path.join(dir, "run.log"), "a");
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [...cliCommand(), "run", "--config", configFile, "--out", dir, ...extra], {
+      stdio: ["ignore", log, log],
+    });
+    const onAbort = () => child.kill("SIGINT");
+    signal?.addEventListener("abort", onAbort, { once: true });
+    child.on("error", reject);
+    child.on("exit", (code, sig) => {
+      signal?.removeEventListener("abort", onAbort);
+      fs.closeSync(log);
+      if (code === 0) return resolve();
+      if (signal?.aborted || code === 130) return reject(new AbortedError(`ablate cell ${path.basename(dir)}`));
+      const lines = fs.readFileSync(path.join(dir, "run.log"), "utf8").trim().split("\n");
+      const last = lines.reverse().find((l) => l.startsWith("proxyrm: ")) ?? lines[0] ?? `exit ${code ?? sig}`;
+      reject(new UserError(`cell ${path.basename(dir)} failed: ${last.replace(/^proxyrm: /, "")} (log: ${path.join(dir, "run.log")})`));
+    });
+  });
+}
+
+/** Runs `tasks` with at most `jobs` at once; the first failure stops new starts and is rethrown. */
+async function pool<T>(tasks: T[], jobs: number, work: (t: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  let failure: unknown;
+  const worker = async () => {
+    while (failure === undefined && next < tasks.length) {
+      const t = tasks[next++];
+      try {
+        await work(t);
+      } catch (err) {
+        failure ??= err;
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(jobs, tasks.length) }, worker));
+  if (failure !== undefined) throw failure;
+}
+
+function writeConfig(dir: string, config: unknown): string {
+  fs.mkdirSync(dir, { recursive: true });
+  const file = path.join(dir, "config.json");
+  writeFileAtomic(file, `${JSON.stringify(config, null, 2)}\n`);
+  return file;
+}
+
+function cellMetrics(cell: Cell): Metrics | undefined {
+  const file = path.join(cell.dir, "metrics.json");
+  return fs.existsSync(file) ? (JSON.parse(fs.readFileSync(file, "utf8")) as Metrics) : undefined;
+}
+
+function collect(cells: Cell[]): AblationRow[] {
+  return cells.flatMap((c) => {
+    const metrics = cellMetrics(c);
+    return metrics ? [{ strategy: c.strategy, budget: c.budget, seed: c.seed, metrics }] : [];
+  });
+}
+
+function writeResults(plan: AblationPlan, cells: Cell[]): AblationRow[] {
+  const rows = collect(cells);
+  writeFileAtomic(path.join(plan.out, "ablation.json"), `${JSON.stringify(rows, null, 2)}\n`);
+  return rows;
+}
+
+export async function runAblation(plan: AblationPlan, options: AblateOptions = {}): Promise<AblationRow[]> {
+  const jobs = options.jobs ?? 2;
+  const cells = planCells(plan); // validates every cell's config before anything is written
+  fs.mkdirSync(plan.out, { recursive: true });
+  const progress = options.progress;
+  const seeds = seedsOf(plan);
+  const todo = cells.filter((c) => !cellMetrics(c));
+  progress?.log?.(`ablate: ${cells.length} cells (${cells.length - todo.length} done earlier), ${seeds.length} seeds, ${jobs} jobs`);
+
+  const started = Date.now();
+  const needSeeds = [...new Set(todo.map((c) => c.seed))];
+  await pool(needSeeds, jobs, async (seed) => {
+    const dir = sharedDir(plan, seed);
+    await runChild(writeConfig(dir, sharedConfig(cells, seed)), dir, ["--until", SHARED_STAGES[SHARED_STAGES.length - 1]], options.signal);
+    progress?.log?.(`ablate: seed ${seed} shared stages ready`);
+  });
+
+  let done = cells.length - todo.length;
+  const cellStart = Date.now();
+  let ran = 0;
+  await pool(todo, jobs, async (cell) => {
+    seedCell(cell, sharedDir(plan, cell.seed));
+    await runChild(writeConfig(cell.dir, cell.config), cell.dir, [], options.signal);
+    done++;
+    ran++;
+    writeResults(plan, cells);
+    const perCell = (Date.now() - cellStart) / ran;
+    const eta = Math.round((perCell * (todo.length - ran)) / 1000);
+    const m = cellMetrics(cell)!;
+    progress?.log?.(
+      `ablate: ${done}/${cells.length} cells · ${cell.strategy} b${cell.budget} s${cell.seed}: win ${m.gold_win_rate.toFixed(3)}, proxy spearman ${m.proxy_spearman.toFixed(3)} · ETA ${Math.floor(eta / 60)}m${String(eta % 60).padStart(2, "0")}s`,
+    );
+  });
+  const rows = writeResults(plan, cells);
+  writeAblationReport(plan.out, rows);
+  progress?.log?.(`ablate: finished in ${((Date.now() - started) / 1000).toFixed(1)}s; ${path.join(plan.out, "ablation.json")}, ${path.join(plan.out, "ablation.html")}`);
+  return rows;
+}
