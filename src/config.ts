@@ -186,6 +186,10 @@ export function validateConfig(c: RunConfig): void {
   if (!(c.select.strategy in strategies)) {
     throw new BadOptionError("--strategy", `unknown strategy "${c.select.strategy}" (known: ${Object.keys(strategies).join(", ")})`);
   }
+  const needs: readonly string[] = strategies[c.select.strategy as keyof typeof strategies].needs;
+  if (needs.includes("proxy.members") && (c.proxy.kind !== "heads" || c.proxy.heads.members < 2)) {
+    throw new BadOptionError("--strategy", `${c.select.strategy} needs an ensemble proxy: proxy.kind "heads" with proxy.heads.members >= 2`);
+  }
   for (const [key, v] of [["prompts", c.prompts], ["oracle.url", c.oracle.url], ["oracle.model", c.oracle.model]] as const) {
     if (v !== undefined && (typeof v !== "string" || v === "")) throw new BadOptionError(key, `expected a non-empty string, got ${JSON.stringify(v)}`);
   }

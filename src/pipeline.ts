@@ -85,7 +85,7 @@ function packageVersion(name: string): string {
  * Validates what the config points at before anything is written: the user's prompt file
  * parses, and the budget fits the pool. Returns the input hashes the manifest records.
  */
-function preflight(config: RunConfig): Record<string, string> {
+export function preflight(config: RunConfig): Record<string, string> {
   const { prompts } = planWorld(config);
   const poolSize = prompts.filter((p) => p.split === "pool").length * config.generate.k;
   if (config.select.budget > poolSize) {

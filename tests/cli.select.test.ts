@@ -187,6 +187,16 @@ describe("proxyrm select: bad input exits 2 with one line naming the culprit", (
       names: () => ['"nope-strategy"', "coreset-eft"],
     },
     { name: "unknown flag", args: select("points.arrow", "--k", "2", "--bogus"), names: () => ["--bogus"] },
+    {
+      name: "a strategy that needs a proxy (uncertainty)",
+      args: () => ["select", "--strategy", "uncertainty", "--embeddings", file("points.arrow"), "--k", "2"],
+      names: () => ["uncertainty", "needs a proxy evaluator"],
+    },
+    {
+      name: "a strategy that needs the proxy ensemble's members (disagreement)",
+      args: () => ["select", "--strategy", "disagreement", "--embeddings", file("points.arrow"), "--k", "2"],
+      names: () => ["disagreement", "needs a proxy evaluator"],
+    },
   ];
   for (const { name, args, names } of cases) {
     it(name, () => {

@@ -278,7 +278,7 @@ describe("a finished tiny run", () => {
     const lines = ledgerLines(finished);
     const paid = lines.filter((l) => !isBaseline(l));
     const baseline = lines.filter(isBaseline);
-    assert.equal(paid.length, finishedResult.metrics.expert_queries);
+    assert.equal(paid.length, finishedResult.metrics!.expert_queries);
     assert.deepEqual(paid.map((l) => l.response_id).sort(), labels.map((l) => l.response_id).sort());
     assert.equal(new Set(paid.map((l) => l.key)).size, paid.length, "an item paid twice");
     assert.ok(baseline.length > 0, "no baseline-tagged ledger lines");
@@ -318,7 +318,7 @@ describe("reproducibility", () => {
     assert.deepEqual(arrowFiles(again), names);
     for (const name of names) assert.ok(bytes(again, name).equals(bytes(finished, name)), `${name} differs between two runs of seed ${SEED}`);
     const strip = (m: object) => ({ ...m, seconds: undefined });
-    assert.deepEqual(strip(result.metrics), strip(finishedResult.metrics));
+    assert.deepEqual(strip(result.metrics!), strip(finishedResult.metrics!));
     const onDisk = JSON.parse(fs.readFileSync(path.join(again, "metrics.json"), "utf8"));
     assert.deepEqual(strip(onDisk), strip(JSON.parse(fs.readFileSync(path.join(finished, "metrics.json"), "utf8"))));
   });
@@ -406,7 +406,7 @@ describe("resuming", () => {
     // Not one new line, paid or baseline: every label was in the journal.
     assert.ok(fs.readFileSync(path.join(resumed, "ledger.jsonl")).equals(ledger), "ledger.jsonl changed");
     assert.ok(bytes(resumed, "labels.arrow").equals(bytes(finished, "labels.arrow")), "labels.arrow differs from the uninterrupted run's");
-    assert.equal(result.metrics.expert_queries, finishedResult.metrics.expert_queries);
+    assert.equal(result.metrics!.expert_queries, finishedResult.metrics!.expert_queries);
     assert.deepEqual(tempLeftovers(resumed), []);
   });
 

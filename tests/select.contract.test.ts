@@ -10,7 +10,7 @@ import * as path from "node:path";
 import { UserError } from "../src/errors";
 import { Rng } from "../src/rng";
 import { getStrategy, strategies } from "../src/select/index";
-import type { Matrix, Need, SelectContext, Strategy } from "../src/select/types";
+import type { Matrix, Need, ProxyPrediction, SelectContext, Strategy } from "../src/select/types";
 
 const POOL = 24;
 const DIM = 5;
@@ -26,21 +26,32 @@ function constantMatrix(rows: number, dim: number): Matrix {
   return { rows, dim, data: new Float32Array(rows * dim).fill(0.5) };
 }
 
+const MEMBERS = 3;
+
+/** POOL random score distributions over 0..5, row-major. */
+function randomDistributions(rng: Rng): Float64Array {
+  const probs = new Float64Array(POOL * 6);
+  for (let i = 0; i < POOL; i++) {
+    const raw = Array.from({ length: 6 }, () => rng.next() + 0.01);
+    const total = raw.reduce((a, b) => a + b, 0);
+    raw.forEach((p, s) => (probs[i * 6 + s] = p / total));
+  }
+  return probs;
+}
+
 /** What each Need means as context, built fresh per call so tests can compare against copies. */
 function supply(need: Need, ctx: SelectContext, seed: number): void {
   if (need === "embeddings.ift") ctx.embeddings = { ...ctx.embeddings, ift: randomMatrix(POOL, DIM, seed + 1) };
   if (need === "embeddings.eft") ctx.embeddings = { ...ctx.embeddings, eft: randomMatrix(POOL, DIM + 2, seed + 2) };
-  if (need === "proxy") {
+  if ((need === "proxy" || need === "proxy.members") && ctx.proxy === undefined) {
     const rng = new Rng(seed + 3);
     const mean = Float64Array.from({ length: POOL }, () => 5 * rng.next());
     const std = Float64Array.from({ length: POOL }, () => rng.next());
-    const probs = new Float64Array(POOL * 6);
-    for (let i = 0; i < POOL; i++) {
-      const raw = Array.from({ length: 6 }, () => rng.next() + 0.01);
-      const total = raw.reduce((a, b) => a + b, 0);
-      raw.forEach((p, s) => (probs[i * 6 + s] = p / total));
-    }
-    ctx.proxy = { mean, std, probs };
+    ctx.proxy = { mean, std, probs: randomDistributions(rng) };
+  }
+  if (need === "proxy.members") {
+    const rng = new Rng(seed + 4);
+    ctx.proxy = { ...ctx.proxy!, members: Array.from({ length: MEMBERS }, () => randomDistributions(rng)) };
   }
 }
 
@@ -61,6 +72,7 @@ function snapshot(ctx: SelectContext): unknown {
     mean: ctx.proxy ? Array.from(ctx.proxy.mean) : undefined,
     std: ctx.proxy ? Array.from(ctx.proxy.std) : undefined,
     probs: ctx.proxy?.probs ? Array.from(ctx.proxy.probs) : undefined,
+    members: ctx.proxy?.members?.map((member) => Array.from(member)),
   };
 }
 
@@ -73,14 +85,54 @@ function assertValidPicks(picks: number[], budget: number, labelled: readonly nu
   }
 }
 
-const embeddingNeeds = (s: Strategy) => s.needs.filter((n): n is "embeddings.ift" | "embeddings.eft" => n !== "proxy");
+const embeddingNeeds = (s: Strategy) =>
+  s.needs.filter((n): n is "embeddings.ift" | "embeddings.eft" => n.startsWith("embeddings."));
+
+/**
+ * Strategies whose order among equal items is a seeded random draw by design (random; and
+ * balanced, within a score bucket), so "all-equal inputs pick the lowest indices" is not
+ * theirs. tests/select.strategies.test.ts pins balanced's draws to random's instead.
+ */
+const DRAWS_AMONG_EQUALS = new Set(["random", "balanced"]);
+
+interface ProxyField {
+  /** As errors name it: proxy.mean, proxy.members[1], ... */
+  name: string;
+  /** Values per row: 1 for mean/std, 6 for a score distribution. */
+  width: number;
+  values: Float64Array;
+  /** The proxy with this field's array swapped for `values`. */
+  replace(proxy: ProxyPrediction, values: Float64Array): ProxyPrediction;
+}
+
+/** Every array of the proxy a strategy was supplied. */
+function proxyFields(ctx: SelectContext): ProxyField[] {
+  const proxy = ctx.proxy;
+  if (!proxy) return [];
+  const fields: ProxyField[] = [
+    { name: "proxy.mean", width: 1, values: proxy.mean, replace: (p, mean) => ({ ...p, mean }) },
+    { name: "proxy.std", width: 1, values: proxy.std, replace: (p, std) => ({ ...p, std }) },
+  ];
+  if (proxy.probs) fields.push({ name: "proxy.probs", width: 6, values: proxy.probs, replace: (p, probs) => ({ ...p, probs }) });
+  proxy.members?.forEach((member, m) =>
+    fields.push({
+      name: `proxy.members[${m}]`,
+      width: 6,
+      values: member,
+      replace: (p, values) => ({ ...p, members: p.members!.map((old, k) => (k === m ? values : old)) }),
+    }),
+  );
+  return fields;
+}
 
 describe("strategy list", () => {
   it("each strategy is listed under its own name and declares only known needs", () => {
     for (const [key, strategy] of Object.entries(strategies)) {
       assert.equal(strategy.name, key);
       assert.ok(strategy.summary.length > 0);
-      for (const need of strategy.needs) assert.ok(["embeddings.ift", "embeddings.eft", "proxy"].includes(need), need);
+      for (const need of strategy.needs) {
+        assert.ok(["embeddings.ift", "embeddings.eft", "proxy", "proxy.members"].includes(need), need);
+      }
     }
   });
 
@@ -167,6 +219,7 @@ for (const strategy of Object.values(strategies)) {
       it(`throws a UserError naming ${need} when it is missing`, () => {
         const ctx = contextFor(strategy);
         if (need === "proxy") delete ctx.proxy;
+        else if (need === "proxy.members") ctx.proxy = { ...ctx.proxy!, members: undefined };
         else ctx.embeddings = { ...ctx.embeddings, [need === "embeddings.ift" ? "ift" : "eft"]: undefined };
         assert.throws(
           () => strategy.select(POOL, ctx),
@@ -175,7 +228,7 @@ for (const strategy of Object.values(strategies)) {
       });
     }
 
-    if (strategy.needs.length > 0) {
+    if (!DRAWS_AMONG_EQUALS.has(strategy.name)) {
       it("picks the lowest indices when every input is equal (ties to the lower index)", () => {
         const ctx = contextFor(strategy, { budget: 6, first: 0 });
         if (ctx.embeddings?.ift) ctx.embeddings.ift = constantMatrix(POOL, DIM);
@@ -185,6 +238,7 @@ for (const strategy of Object.values(strategies)) {
             mean: new Float64Array(POOL).fill(2.5),
             std: new Float64Array(POOL).fill(0.5),
             probs: new Float64Array(POOL * 6).fill(1 / 6),
+            members: ctx.proxy.members?.map(() => new Float64Array(POOL * 6).fill(1 / 6)),
           };
         }
         assert.deepEqual(strategy.select(POOL, ctx), [0, 1, 2, 3, 4, 5]);
@@ -215,6 +269,34 @@ for (const strategy of Object.values(strategies)) {
         assert.throws(
           () => strategy.select(POOL, ctx),
           (err: unknown) => err instanceof UserError && err.message.includes(String(POOL - 1)) && err.message.includes(String(POOL)),
+        );
+      });
+    }
+
+    for (const { name: field } of proxyFields(contextFor(strategy))) {
+      const fieldOf = (ctx: SelectContext) => proxyFields(ctx).find(({ name }) => name === field)!;
+
+      it(`throws a UserError naming ${field} and the row for a NaN or infinite value in it`, () => {
+        for (const [row, bad] of [[13, Number.NaN], [0, Infinity], [POOL - 1, Number.NaN]] as const) {
+          const ctx = contextFor(strategy);
+          const { width, values, replace } = fieldOf(ctx);
+          const broken = values.slice();
+          broken[row * width + (width - 1)] = bad;
+          ctx.proxy = replace(ctx.proxy!, broken);
+          assert.throws(
+            () => strategy.select(POOL, ctx),
+            (err: unknown) => err instanceof UserError && err.message.includes(field) && new RegExp(`row ${row}\\b`).test(err.message),
+          );
+        }
+      });
+
+      it(`throws a UserError naming ${field} when it has a row count other than the pool size`, () => {
+        const ctx = contextFor(strategy);
+        const { width, values, replace } = fieldOf(ctx);
+        ctx.proxy = replace(ctx.proxy!, values.slice(0, (POOL - 1) * width));
+        assert.throws(
+          () => strategy.select(POOL, ctx),
+          (err: unknown) => err instanceof UserError && err.message.includes(field) && err.message.includes(String(POOL)),
         );
       });
     }

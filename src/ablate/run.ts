@@ -7,6 +7,7 @@ import { spawn } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { AbortedError, UserError } from "../errors";
+import { preflight } from "../pipeline";
 import type { Progress } from "../progress";
 import type { Metrics } from "../stages/evaluate";
 import { writeFileAtomic } from "../store/atomic";
@@ -96,7 +97,9 @@ function writeResults(plan: AblationPlan, cells: Cell[]): AblationRow[] {
 
 export async function runAblation(plan: AblationPlan, options: AblateOptions = {}): Promise<AblationRow[]> {
   const jobs = options.jobs ?? 2;
-  const cells = planCells(plan); // validates every cell's config before anything is written
+  const cells = planCells(plan);
+  // Every cell's config and inputs are checked before anything is written.
+  for (const cell of cells) preflight(cell.config);
   fs.mkdirSync(plan.out, { recursive: true });
   const progress = options.progress;
   const seeds = seedsOf(plan);

@@ -148,8 +148,8 @@ export function requireProxy(
     proxy.members.forEach((member, m) => checkDistributions(`proxy.members[${m}]`, member, poolSize));
   }
   if (parts.members) {
-    const count = proxy.members?.length ?? 0;
-    if (count === 0) throw new BadOptionError("proxy.members", `strategy ${strategy} needs proxy.members, none given`);
+    if (proxy.members === undefined) throw new BadOptionError("proxy.members", `strategy ${strategy} needs proxy.members, none given`);
+    const count = proxy.members.length;
     // With one member every item's disagreement is 0: the picks would say nothing.
     if (count < 2) throw new BadOptionError("proxy.members", `strategy ${strategy} needs at least 2 ensemble members, got ${count}`);
   }

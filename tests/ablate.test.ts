@@ -1,0 +1,132 @@
+/**
+ * `proxyrm ablate` through the real bin on the tiny preset: the grid's files, sharing of the
+ * per-seed stages (a cell gives the same artefacts as a standalone run), resuming a killed
+ * sweep without recomputing finished cells, the summary's intervals, and bad grids refused
+ * before anything is written.
+ */
+import { after, before, describe, it } from "node:test";
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { summarise, type AblationRow } from "../src/ablate/results";
+import { readManifest } from "../src/store/manifest";
+import { snapshot } from "./helpers/tree";
+
+const ROOT = path.join(__dirname, "..");
+const BIN = path.join(ROOT, "src", "dist", "cli", "main.js");
+
+function proxyrm(args: string[], cwd: string) {
+  return spawnSync(process.execPath, [BIN, ...args], { cwd, encoding: "utf8" });
+}
+
+const GRID = ["ablate", "--preset", "tiny", "--strategies", "random,coreset-eft", "--budgets", "4", "--seeds", "2", "--seed", "101", "--jobs", "2"];
+
+let tmp: string;
+let sweep: string;
+
+before(() => {
+  const build = spawnSync("npx", ["tsc", "-b"], { cwd: ROOT, encoding: "utf8" });
+  assert.equal(build.status, 0, build.stdout + build.stderr);
+  tmp = fs.mkdtempSync(path.join(os.tmpdir(), "proxyrm-ablate-"));
+  sweep = path.join(tmp, "sweep");
+  const r = proxyrm([...GRID, "--out", sweep], tmp);
+  assert.equal(r.status, 0, r.stderr);
+});
+
+after(() => fs.rmSync(tmp, { recursive: true, force: true }));
+
+const cellDir = (strategy: string, seed: number) => path.join(sweep, "cells", `${strategy}-b4-s${seed}`);
+
+describe("proxyrm ablate", () => {
+  it("writes ablation.json (one row per cell, with metrics) and ablation.html with a figure per metric", () => {
+    const rows = JSON.parse(fs.readFileSync(path.join(sweep, "ablation.json"), "utf8")) as AblationRow[];
+    assert.equal(rows.length, 4);
+    assert.deepEqual(rows.map((r) => `${r.strategy}/${r.budget}/${r.seed}`).sort(), ["coreset-eft/4/101", "coreset-eft/4/102", "random/4/101", "random/4/102"]);
+    for (const r of rows) assert.equal(typeof r.metrics.gold_win_rate, "number");
+    const page = fs.readFileSync(path.join(sweep, "ablation.html"), "utf8");
+    assert.match(page, /id="fig-ablation-gold_win_rate"/);
+    assert.match(page, /id="fig-ablation-proxy_spearman"/);
+  });
+
+  it("cells of a seed share its world, SFT model, generations and embeddings", () => {
+    for (const seed of [101, 102]) {
+      const a = cellDir("random", seed);
+      const b = cellDir("coreset-eft", seed);
+      for (const f of ["prompts.arrow", "embeddings.arrow", "models/sft.ckpt"]) {
+        assert.deepEqual(fs.readFileSync(path.join(a, f)), fs.readFileSync(path.join(b, f)), f);
+      }
+      const m = readManifest(a)!;
+      for (const s of ["world", "sft", "generate", "embed"]) assert.ok(m.stages[s], s);
+    }
+    assert.notDeepEqual(fs.readFileSync(path.join(cellDir("random", 101), "prompts.arrow")), fs.readFileSync(path.join(cellDir("random", 102), "prompts.arrow")));
+  });
+
+  it("a cell gives the same artefacts as the same run made standalone", () => {
+    const alone = path.join(tmp, "alone");
+    const r = proxyrm(["run", "--preset", "tiny", "--seed", "101", "--strategy", "coreset-eft", "--budget", "4", "--out", alone], tmp);
+    assert.equal(r.status, 0, r.stderr);
+    for (const f of ["labels.arrow", "pairs.arrow", "proxy_scores.arrow", "responses.arrow"]) {
+      assert.deepEqual(fs.readFileSync(path.join(alone, f)), fs.readFileSync(path.join(cellDir("coreset-eft", 101), f)), f);
+    }
+  });
+
+  it("a rerun recomputes nothing; a killed sweep reruns only its unfinished cells", () => {
+    const before = snapshot(path.join(sweep, "cells"));
+    let r = proxyrm([...GRID, "--out", sweep], tmp);
+    assert.equal(r.status, 0, r.stderr);
+    assert.deepEqual(snapshot(path.join(sweep, "cells")), before);
+
+    // A sweep killed during one cell's eval: that cell's manifest lacks its last stages.
+    const victim = cellDir("random", 102);
+    const m = readManifest(victim)!;
+    delete m.stages.eval;
+    delete m.stages.report;
+    fs.writeFileSync(path.join(victim, "manifest.json"), JSON.stringify(m));
+    fs.rmSync(path.join(victim, "metrics.json"));
+    const untouched = snapshot(cellDir("coreset-eft", 101));
+    r = proxyrm([...GRID, "--out", sweep], tmp);
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stderr, /3 done earlier/);
+    assert.ok(fs.existsSync(path.join(victim, "metrics.json")));
+    assert.deepEqual(snapshot(cellDir("coreset-eft", 101)), untouched);
+  });
+
+  it("refuses bad grids with one line and exit 2, writing nothing", () => {
+    const cases: [string[], RegExp][] = [
+      [["--strategies", "random,nope", "--budgets", "4"], /nope/],
+      [["--strategies", "random,random", "--budgets", "4"], /twice/],
+      [["--strategies", "random", "--budgets", "4,4"], /twice/],
+      [["--strategies", "random", "--budgets", "4,abc"], /--budgets/],
+      [["--strategies", "random", "--budgets", "1000"], /--budget/],
+      [["--strategies", "random", "--budgets", "4", "--seeds", "0"], /--seeds/],
+    ];
+    for (const [args, message] of cases) {
+      const out = path.join(tmp, "bad");
+      const r = proxyrm(["ablate", "--preset", "tiny", ...args, "--out", out], tmp);
+      assert.equal(r.status, 2, `${args.join(" ")}: ${r.stderr}`);
+      const lines = r.stderr.trim().split("\n");
+      assert.equal(lines.length, 1, r.stderr);
+      assert.match(lines[0], /^proxyrm: /);
+      assert.match(lines[0], message);
+      assert.ok(!fs.existsSync(out), `${args.join(" ")} left ${out}`);
+    }
+  });
+});
+
+describe("ablation summary", () => {
+  it("gives the mean and the 95% Student-t half-width over seeds per strategy and budget", () => {
+    const row = (strategy: string, seed: number, win: number) =>
+      ({ strategy, budget: 10, seed, metrics: { gold_win_rate: win, gold_mean_dpo: 1, gold_mean_sft: 0, histograms: { onpolicy_labels: [1, 1, 1, 1, 1, 1] } } }) as unknown as AblationRow;
+    const s = summarise([row("a", 1, 0.5), row("a", 2, 0.6), row("a", 3, 0.7), row("b", 1, 0.4)]);
+    const a = s.find((x) => x.metric === "gold_win_rate" && x.strategy === "a")!;
+    assert.ok(Math.abs(a.mean - 0.6) < 1e-12);
+    assert.ok(Math.abs(a.halfWidth - (4.303 * 0.1) / Math.sqrt(3)) < 1e-9);
+    const b = s.find((x) => x.metric === "gold_win_rate" && x.strategy === "b")!;
+    assert.equal(b.n, 1);
+    assert.ok(Number.isNaN(b.halfWidth));
+    const balance = s.find((x) => x.metric === "label_balance" && x.strategy === "a")!;
+    assert.ok(Math.abs(balance.mean - Math.log(6)) < 1e-12);
+  });
+});
