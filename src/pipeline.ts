@@ -107,66 +107,125 @@ function checkSameInputs(dir: string, manifest: Manifest, inputs: Record<string,
 
 export async function runPipeline(options: RunOptions): Promise<RunResult> {
   const { config, out } = options;
-  const progress = options.progress ?? silentProgress;
-  const started = Date.now();
-  // Every input is checked before the run directory is touched.
-  const inputs = preflight(config);
-  let manifest = readManifest(out);
-  if (manifest) {
-    checkSameConfig(out, manifest, config);
-    checkSameInputs(out, manifest, inputs, config);
-  }
   const stages = stagesUntil(STAGES.filter((s) => !s.baseline || config.baselines), options.until);
-  if (manifest && stages.every((s) => manifest!.stages[s.name])) {
-    // Finished: change no byte, pay nothing.
-    return { metrics: readMetrics(out), ran: [], backend: manifest.backend as BackendName };
+  const finished = readManifest(out);
+  if (finished && stages.every((s) => finished.stages[s.name])) {
+    // Finished: check it is the same run, then change no byte and pay nothing.
+    const inputs = preflight(config);
+    checkSameConfig(out, finished, config);
+    checkSameInputs(out, finished, inputs, config);
+    return { metrics: readMetrics(out), ran: [], backend: finished.backend as BackendName };
   }
-  if (fs.existsSync(out) && !fs.statSync(out).isDirectory()) throw new UserError(`--out ${out} is a file, not a directory`);
-  fs.mkdirSync(out, { recursive: true });
-  const { tf, backend } = await loadTf(config.backend);
-  manifest ??= {
-    proxyrm: packageVersion("proxyrm"),
-    seed: config.seed,
-    backend,
-    versions: {
-      node: process.versions.node,
-      "@tensorflow/tfjs": packageVersion("@tensorflow/tfjs"),
-      "apache-arrow": packageVersion("apache-arrow"),
-    },
-    config,
-    inputs,
-    stages: {},
-  };
-  const m: Manifest = manifest;
-  writeManifest(out, m);
-  const ctx = new RunContext(out, config, tf, backend, progress, options.signal, options.judgeApiKey);
-  const ran: string[] = [];
+  const session = await RunSession.open(options);
   try {
-    // A stage after one that reran must rerun too: its inputs may have changed.
-    let dirty = false;
+    const ran = await session.runThrough(stages[stages.length - 1].name);
+    return { metrics: readMetrics(out), ran, backend: session.backend };
+  } finally {
+    session.close();
+  }
+}
+
+/**
+ * An open run directory whose stages can be run one at a time (the notebook API) or all at
+ * once (`runPipeline`), with the same manifest bookkeeping either way.
+ */
+export class RunSession {
+  private constructor(
+    readonly out: string,
+    readonly config: RunConfig,
+    private readonly manifest: Manifest,
+    readonly ctx: RunContext,
+    private readonly started: number,
+  ) {}
+
+  /** Validates the inputs, creates or resumes the run directory, and loads tfjs. */
+  static async open(options: Omit<RunOptions, "until">): Promise<RunSession> {
+    const { config, out } = options;
+    const started = Date.now();
+    // Every input is checked before the run directory is touched.
+    const inputs = preflight(config);
+    let manifest = readManifest(out);
+    if (manifest) {
+      checkSameConfig(out, manifest, config);
+      checkSameInputs(out, manifest, inputs, config);
+    }
+    if (fs.existsSync(out) && !fs.statSync(out).isDirectory()) throw new UserError(`--out ${out} is a file, not a directory`);
+    fs.mkdirSync(out, { recursive: true });
+    const { tf, backend } = await loadTf(config.backend);
+    manifest ??= {
+      proxyrm: packageVersion("proxyrm"),
+      seed: config.seed,
+      backend,
+      versions: {
+        node: process.versions.node,
+        "@tensorflow/tfjs": packageVersion("@tensorflow/tfjs"),
+        "apache-arrow": packageVersion("apache-arrow"),
+      },
+      config,
+      inputs,
+      stages: {},
+    };
+    writeManifest(out, manifest);
+    const ctx = new RunContext(out, config, tf, backend, options.progress ?? silentProgress, options.signal, options.judgeApiKey);
+    return new RunSession(out, config, manifest, ctx, started);
+  }
+
+  get backend(): BackendName {
+    return this.ctx.backend;
+  }
+
+  /** This run's stages in order (baseline stages only when config.baselines). */
+  get stages(): string[] {
+    return STAGES.filter((s) => !s.baseline || this.config.baselines).map((s) => s.name);
+  }
+
+  isDone(stage: string): boolean {
+    return Boolean(this.manifest.stages[stage]);
+  }
+
+  /**
+   * Runs every unfinished stage up to and including `target`, in order, and returns their
+   * names. A stage that reruns makes every later stage unfinished: its inputs may change.
+   */
+  async runThrough(target: string, hooks: { progress?: Progress; signal?: AbortSignal } = {}): Promise<string[]> {
+    const stages = stagesUntil(STAGES.filter((s) => !s.baseline || this.config.baselines), target);
+    if (hooks.progress) this.ctx.progress = hooks.progress;
+    if (hooks.signal) this.ctx.signal = hooks.signal;
+    const m = this.manifest;
+    const ran: string[] = [];
     for (const stage of stages) {
-      if (m.stages[stage.name] && !dirty) {
-        progress.log?.(`${stage.name}: done earlier, skipped`);
+      if (m.stages[stage.name] && ran.length === 0) {
+        this.ctx.progress.log?.(`${stage.name}: done earlier, skipped`);
         continue;
       }
-      dirty = true;
+      if (ran.length === 0) {
+        // The first stage to (re)run: nothing after it can still count as done.
+        const i = this.stages.indexOf(stage.name);
+        for (const later of this.stages.slice(i)) delete m.stages[later];
+      }
       const t0 = Date.now();
-      await stage.run(ctx);
+      await stage.run(this.ctx);
       m.stages[stage.name] = { status: "done", seconds: Math.round((Date.now() - t0) / 100) / 10 };
       if (stage.name === "eval") {
-        // seconds: this invocation's wall time up to evaluation (the one metric that may differ between identical runs).
-        const file = ctx.file("metrics.json");
+        // seconds: this session's wall time up to evaluation (the one metric that may differ between identical runs).
+        const file = this.ctx.file("metrics.json");
         const metrics = JSON.parse(fs.readFileSync(file, "utf8")) as Metrics;
-        metrics.seconds = Math.round((Date.now() - started) / 100) / 10;
+        metrics.seconds = Math.round((Date.now() - this.started) / 100) / 10;
         writeFileAtomic(file, `${JSON.stringify(metrics, null, 2)}\n`);
       }
-      writeManifest(out, m);
+      writeManifest(this.out, m);
       ran.push(stage.name);
     }
-  } finally {
-    ctx.dispose();
+    return ran;
   }
-  return { metrics: readMetrics(out), ran, backend };
+
+  metrics(): Metrics | undefined {
+    return readMetrics(this.out);
+  }
+
+  close(): void {
+    this.ctx.dispose();
+  }
 }
 
 function readMetrics(out: string): Metrics | undefined {

@@ -13,6 +13,7 @@ import * as path from "node:path";
 import { summarise, type AblationRow } from "../src/ablate/results";
 import { readManifest } from "../src/store/manifest";
 import { snapshot } from "./helpers/tree";
+import { build } from "./helpers/build";
 
 const ROOT = path.join(__dirname, "..");
 const BIN = path.join(ROOT, "src", "dist", "cli", "main.js");
@@ -27,8 +28,8 @@ let tmp: string;
 let sweep: string;
 
 before(() => {
-  const build = spawnSync("npx", ["tsc", "-b"], { cwd: ROOT, encoding: "utf8" });
-  assert.equal(build.status, 0, build.stdout + build.stderr);
+  const built = build();
+  assert.equal(built.status, 0, built.output);
   tmp = fs.mkdtempSync(path.join(os.tmpdir(), "proxyrm-ablate-"));
   sweep = path.join(tmp, "sweep");
   const r = proxyrm([...GRID, "--out", sweep], tmp);

@@ -1,5 +1,5 @@
 /**
- * `proxyrm run` through the real compiled bin (src/dist/cli/main.js, rebuilt with npx tsc -b
+ * `proxyrm run` through the real compiled bin (src/dist/cli/main.js, rebuilt with npm run build
  * when a source is newer): the closing summary and a finished rerun that changes nothing; a
  * table of bad inputs, each exit 2 with one `proxyrm: ` line naming the culprit and no run
  * directory left behind; a user's prompt pool; and an OpenAI-compatible judge, dead and live,
@@ -7,7 +7,7 @@
  */
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { spawn, spawnSync } from "node:child_process";
+import { spawn } from "node:child_process";
 import * as fs from "node:fs";
 import * as http from "node:http";
 import type { AddressInfo } from "node:net";
@@ -16,6 +16,7 @@ import * as path from "node:path";
 import { readLabels, readPrompts, readResponses } from "../src/store/arrow-tables";
 import { goldRubric } from "../src/world/rubric";
 import { listTree, snapshot } from "./helpers/tree";
+import { build } from "./helpers/build";
 
 const ROOT = path.join(__dirname, "..");
 const BIN = path.join(ROOT, "src", "dist", "cli", "main.js");
@@ -78,8 +79,8 @@ function newestSourceMtime(dir: string): number {
 function buildIfStale(): void {
   const stale = !fs.existsSync(BIN) || !fs.existsSync(BUILD_INFO) || newestSourceMtime(path.join(ROOT, "src")) > fs.statSync(BUILD_INFO).mtimeMs;
   if (!stale) return;
-  const build = spawnSync("npx", ["tsc", "-b"], { cwd: ROOT, encoding: "utf8" });
-  assert.equal(build.status, 0, `npx tsc -b failed:\n${build.stdout}${build.stderr}`);
+  const built = build();
+  assert.equal(built.status, 0, `tsc -b failed:\n${built.output}`);
 }
 
 function workDir(name: string): string {

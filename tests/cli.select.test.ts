@@ -1,5 +1,5 @@
 /**
- * `proxyrm select` through the real compiled bin (build first: npx tsc -b): exact output on
+ * `proxyrm select` through the real compiled bin (build first: npm run build): exact output on
  * good files, and for each bad input exit 2, one stderr line naming the culprit, no stdout.
  */
 import { after, before, describe, it } from "node:test";
@@ -66,7 +66,7 @@ function proxyrm(...args: string[]) {
 }
 
 before(() => {
-  assert.ok(fs.existsSync(BIN), `${BIN} is missing: build with npx tsc -b`);
+  assert.ok(fs.existsSync(BIN), `${BIN} is missing: build with npm run build`);
   dir = fs.mkdtempSync(path.join(os.tmpdir(), "proxyrm-select-"));
   writeArrow("points.arrow", { embedding: vectorData(POINTS, "f32") });
   writeArrow("points64.arrow", { name: vectorFromArray(["a", "b", "c", "d", "e"], new Utf8()).data[0], vec: vectorData(POINTS, "f64") });

@@ -103,7 +103,7 @@ test("exportPairs refuses bad input with UserErrors naming what is wrong, writin
 });
 
 // ---------------------------------------------------------------------------------------
-// The real bin (build first: npx tsc -b)
+// The real bin (build first: npm run build)
 
 test("proxyrm export --format trl-jsonl writes RUN/pairs.jsonl and says so", () => {
   const run = runWithPairs();

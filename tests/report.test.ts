@@ -289,7 +289,7 @@ function withFile(name: string, contents: string): string {
 }
 
 // ---------------------------------------------------------------------------------------
-// The real bin (build first: npx tsc -b)
+// The real bin (build first: npm run build)
 
 test("proxyrm report RUN writes RUN/report.html and says so", () => {
   const run = fakeRun();

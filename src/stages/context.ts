@@ -28,8 +28,9 @@ export class RunContext {
     readonly config: RunConfig,
     readonly tf: typeof TF,
     readonly backend: BackendName,
-    readonly progress: Progress,
-    readonly signal?: AbortSignal,
+    /** Replaced per call by the notebook API (each cell has its own display and interrupt). */
+    public progress: Progress,
+    public signal?: AbortSignal,
     /** Only for an LLM judge; never written anywhere. */
     private readonly judgeApiKey?: string,
   ) {}
