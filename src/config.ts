@@ -54,7 +54,7 @@ export interface RunConfig {
 const base = (): RunConfig => ({
   preset: "default",
   seed: 1,
-  world: { seedPrompts: 2000, poolPrompts: 900, heldoutPrompts: 150, flawRate: 0.3, eftSeedExamples: 2000 },
+  world: { seedPrompts: 2000, poolPrompts: 900, heldoutPrompts: 150, flawRate: 0.3, eftSeedExamples: 2000, clusterSkew: 1 },
   model: { ...defaultTinyGPTConfig },
   sft: { steps: 1200, batchSize: 32, lr: 3e-3 },
   generate: { k: 4, temperature: 1, topK: 0, maxNewTokens: 12, batchSize: 256 },
@@ -164,6 +164,7 @@ export function validateConfig(c: RunConfig): void {
   positiveInt("world.poolPrompts", c.world.poolPrompts);
   positiveInt("world.heldoutPrompts", c.world.heldoutPrompts);
   positiveInt("world.eftSeedExamples", c.world.eftSeedExamples);
+  if (!(c.world.clusterSkew >= 0 && c.world.clusterSkew <= 10)) throw new BadOptionError("world.clusterSkew", `must be in [0, 10], got ${c.world.clusterSkew}`);
   if (!(c.world.flawRate >= 0 && c.world.flawRate <= 1)) throw new BadOptionError("world.flawRate", `must be in [0, 1], got ${c.world.flawRate}`);
   positiveInt("model.nLayer", c.model.nLayer);
   positiveInt("model.nHead", c.model.nHead);

@@ -5,6 +5,7 @@
  * labels come back from the ledger instead of being paid twice.
  */
 import * as fs from "node:fs";
+import * as path from "node:path";
 import { loadTf, type BackendName } from "./backend";
 import { resolveConfig, type RunConfig } from "./config";
 import { createHash } from "node:crypto";
@@ -74,8 +75,19 @@ export interface RunResult {
 }
 
 function packageVersion(name: string): string {
+  // Some packages (apache-arrow) do not export ./package.json: find it above their entry point.
   try {
-    return (require(`${name}/package.json`) as { version: string }).version;
+    let dir = path.dirname(require.resolve(name));
+    for (;;) {
+      const file = path.join(dir, "package.json");
+      if (fs.existsSync(file)) {
+        const pkg = JSON.parse(fs.readFileSync(file, "utf8")) as { name?: string; version?: string };
+        if (pkg.name === name && pkg.version) return pkg.version;
+      }
+      const up = path.dirname(dir);
+      if (up === dir) return "absent";
+      dir = up;
+    }
   } catch {
     return "absent";
   }
@@ -135,13 +147,13 @@ export class RunSession {
     readonly config: RunConfig,
     private readonly manifest: Manifest,
     readonly ctx: RunContext,
-    private readonly started: number,
+    private readonly defaultProgress: Progress,
+    private readonly defaultSignal: AbortSignal | undefined,
   ) {}
 
   /** Validates the inputs, creates or resumes the run directory, and loads tfjs. */
   static async open(options: Omit<RunOptions, "until">): Promise<RunSession> {
     const { config, out } = options;
-    const started = Date.now();
     // Every input is checked before the run directory is touched.
     const inputs = preflight(config);
     let manifest = readManifest(out);
@@ -167,7 +179,7 @@ export class RunSession {
     };
     writeManifest(out, manifest);
     const ctx = new RunContext(out, config, tf, backend, options.progress ?? silentProgress, options.signal, options.judgeApiKey);
-    return new RunSession(out, config, manifest, ctx, started);
+    return new RunSession(out, config, manifest, ctx, ctx.progress, options.signal);
   }
 
   get backend(): BackendName {
@@ -189,8 +201,9 @@ export class RunSession {
    */
   async runThrough(target: string, hooks: { progress?: Progress; signal?: AbortSignal } = {}): Promise<string[]> {
     const stages = stagesUntil(STAGES.filter((s) => !s.baseline || this.config.baselines), target);
-    if (hooks.progress) this.ctx.progress = hooks.progress;
-    if (hooks.signal) this.ctx.signal = hooks.signal;
+    // Each call brings its own reporter and signal (a notebook cell's); none means none.
+    this.ctx.progress = hooks.progress ?? this.defaultProgress;
+    this.ctx.signal = hooks.signal ?? this.defaultSignal;
     const m = this.manifest;
     const ran: string[] = [];
     for (const stage of stages) {
@@ -207,10 +220,11 @@ export class RunSession {
       await stage.run(this.ctx);
       m.stages[stage.name] = { status: "done", seconds: Math.round((Date.now() - t0) / 100) / 10 };
       if (stage.name === "eval") {
-        // seconds: this session's wall time up to evaluation (the one metric that may differ between identical runs).
+        // seconds: the stages' compute time up to evaluation, summed over every session that
+        // ran them (not idle time between notebook cells); the one metric identical runs may differ in.
         const file = this.ctx.file("metrics.json");
         const metrics = JSON.parse(fs.readFileSync(file, "utf8")) as Metrics;
-        metrics.seconds = Math.round((Date.now() - this.started) / 100) / 10;
+        metrics.seconds = Math.round(Object.values(m.stages).reduce((a, st) => a + st.seconds, 0) * 10) / 10;
         writeFileAtomic(file, `${JSON.stringify(metrics, null, 2)}\n`);
       }
       writeManifest(this.out, m);

@@ -176,7 +176,7 @@ describe("goldRubric", () => {
 });
 
 describe("buildWorld", () => {
-  const config: WorldConfig = { seedPrompts: 300, poolPrompts: 200, heldoutPrompts: 100, flawRate: 0.3, eftSeedExamples: 400 };
+  const config: WorldConfig = { seedPrompts: 300, poolPrompts: 200, heldoutPrompts: 100, flawRate: 0.3, eftSeedExamples: 400, clusterSkew: 1 };
 
   it("makes the configured number of prompts per split, with unique ids and known tasks", () => {
     const world = buildWorld(config, 1);
@@ -192,6 +192,18 @@ describe("buildWorld", () => {
     }
     assert.equal(world.sft.length, 300);
     assert.equal(world.eftSeed.length, 400);
+  });
+
+  it("clusterSkew 0 makes every task about equally frequent; 1 keeps the long tail", () => {
+    const share = (skew: number) => {
+      const w = buildWorld({ ...config, seedPrompts: 1800, poolPrompts: 1, heldoutPrompts: 1, clusterSkew: skew }, 3);
+      const counts = new Map<string, number>();
+      for (const p of w.prompts) counts.set(p.task, (counts.get(p.task) ?? 0) + 1);
+      const values = [...counts.values()];
+      return Math.max(...values) / Math.min(...values);
+    };
+    assert.ok(share(0) < 1.5, `uniform world: most/least frequent task ratio ${share(0)}`);
+    assert.ok(share(1) > 5, `long-tailed world: ratio ${share(1)}`);
   });
 
   it("keeps the splits disjoint: no prompt text in two splits", () => {
@@ -213,7 +225,7 @@ describe("buildWorld", () => {
   });
 
   it("draws tasks with unequal frequencies: the most frequent at least 5x the rarest", () => {
-    const world = buildWorld({ seedPrompts: 2000, poolPrompts: 900, heldoutPrompts: 150, flawRate: 0.3, eftSeedExamples: 10 }, 1);
+    const world = buildWorld({ seedPrompts: 2000, poolPrompts: 900, heldoutPrompts: 150, flawRate: 0.3, eftSeedExamples: 10, clusterSkew: 1 }, 1);
     const counts = new Map<string, number>();
     for (const p of world.prompts) counts.set(p.task, (counts.get(p.task) ?? 0) + 1);
     assert.equal(counts.size, TASKS.length, "some task never appears");
@@ -227,7 +239,7 @@ describe("buildWorld", () => {
 
   it("flaws about flawRate of the SFT answers, each flaw a dropped last character or appended junk", () => {
     for (const flawRate of [0, 0.3, 1]) {
-      const world = buildWorld({ seedPrompts: 2000, poolPrompts: 1, heldoutPrompts: 1, flawRate, eftSeedExamples: 1 }, 4);
+      const world = buildWorld({ seedPrompts: 2000, poolPrompts: 1, heldoutPrompts: 1, flawRate, eftSeedExamples: 1, clusterSkew: 1 }, 4);
       let flawed = 0;
       for (const { prompt, response } of world.sft) {
         const answer = expectedAnswer(prompt)!;
@@ -252,7 +264,7 @@ describe("buildWorld", () => {
   });
 
   it("labels the seed EFT set with the gold rubric, skewed: >= 60% score 4-5 (default size)", () => {
-    const world = buildWorld({ seedPrompts: 2000, poolPrompts: 10, heldoutPrompts: 10, flawRate: 0.3, eftSeedExamples: 2000 }, 1);
+    const world = buildWorld({ seedPrompts: 2000, poolPrompts: 10, heldoutPrompts: 10, flawRate: 0.3, eftSeedExamples: 2000, clusterSkew: 1 }, 1);
     for (const e of world.eftSeed) assert.equal(e.score, goldRubric(e.prompt, e.response).score);
     const high = world.eftSeed.filter((e) => e.score >= 4).length / world.eftSeed.length;
     assert.ok(high >= 0.6, `share scoring 4-5: ${high}`);
@@ -263,7 +275,7 @@ describe("buildWorld", () => {
   it(
     "keeps the seed EFT set >= 60% at 4-5 for the tiny preset's size, every seed",
     () => {
-      const tiny: WorldConfig = { seedPrompts: 120, poolPrompts: 16, heldoutPrompts: 8, flawRate: 0.3, eftSeedExamples: 60 };
+      const tiny: WorldConfig = { seedPrompts: 120, poolPrompts: 16, heldoutPrompts: 8, flawRate: 0.3, eftSeedExamples: 60, clusterSkew: 1 };
       for (let seed = 1; seed <= 30; seed++) {
         const eft = buildWorld(tiny, seed).eftSeed;
         const high = eft.filter((e) => e.score >= 4).length / eft.length;
@@ -275,7 +287,7 @@ describe("buildWorld", () => {
   it("gives at least 4 distinct gold scores on plausible policy outputs", () => {
     // Correct answers, the flawed SFT answers and the seed EFT's off-policy variants (shuffled,
     // halved, flawed): what a policy SFT'd on this seed would plausibly write.
-    const world = buildWorld({ seedPrompts: 400, poolPrompts: 10, heldoutPrompts: 10, flawRate: 0.3, eftSeedExamples: 400 }, 3);
+    const world = buildWorld({ seedPrompts: 400, poolPrompts: 10, heldoutPrompts: 10, flawRate: 0.3, eftSeedExamples: 400, clusterSkew: 1 }, 3);
     const scores = new Set<number>();
     for (const { prompt, response } of world.sft) {
       scores.add(goldRubric(prompt, response).score);

@@ -41,3 +41,19 @@ export function display(bundle: MimeBundle, options: { displayId?: string; updat
 export function clearOutput(wait = false): void {
   sink().clearOutput(wait);
 }
+
+/**
+ * A value whose class defines this method shows as its own bundle when it is a cell's last
+ * expression (Out[n]) instead of util.inspect text, like IPython's `_repr_mimebundle_`:
+ * ```ts
+ * class Scores { [toMimeBundle]() { return { "text/plain": "...", "text/html": "<table>..." }; } }
+ * ```
+ * Return a bundle, or `{ data, metadata }` when metadata is needed.
+ */
+// Symbol.for (so every copy of this module agrees) is typed `symbol`; the cast declares it
+// unique so classes can use it as a method name.
+export const toMimeBundle: unique symbol = Symbol.for("proxyrm.mimeBundle") as never;
+
+export interface Displayable {
+  [toMimeBundle](): MimeBundle | { data: MimeBundle; metadata?: Record<string, unknown> };
+}

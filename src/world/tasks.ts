@@ -126,8 +126,11 @@ export function expectedAnswer(prompt: string): string | undefined {
   return parsed ? parsed.task.answer(parsed.arg) : undefined;
 }
 
-/** A random prompt of a task drawn by the world's cluster weights. */
-export function samplePrompt(rng: Rng): { task: string; prompt: string } {
-  const task = TASKS[rng.weighted(TASKS.map((t) => t.weight))];
+/**
+ * A random prompt of a task drawn by the world's cluster weights raised to `skew`: 1 is the
+ * built-in long tail, 0 makes every task equally frequent (the sensitivity check of RESULTS.md).
+ */
+export function samplePrompt(rng: Rng, skew = 1): { task: string; prompt: string } {
+  const task = TASKS[rng.weighted(TASKS.map((t) => t.weight ** skew))];
   return { task: task.name, prompt: `${task.name} ${task.makeArg(rng)}` };
 }

@@ -18,6 +18,8 @@ export interface WorldConfig {
   flawRate: number;
   /** Judge examples in the seed EFT set (off-policy evaluator data). */
   eftSeedExamples: number;
+  /** Exponent on the task frequencies: 1 the built-in long tail, 0 uniform clusters. */
+  clusterSkew: number;
 }
 
 export interface SeedExample {
@@ -75,7 +77,7 @@ export function buildWorld(config: WorldConfig, seed: number): World {
       if (++attempts > n * 200) {
         throw new BadOptionError(`world.${split}Prompts`, `the built-in world has too few distinct prompts for ${n} ${split} prompts; ask for fewer`);
       }
-      const { task, prompt } = samplePrompt(rng);
+      const { task, prompt } = samplePrompt(rng, config.clusterSkew);
       if (seen.has(prompt)) continue;
       seen.add(prompt);
       prompts.push({ prompt_id: `${split}-${String(prompts.length).padStart(6, "0")}`, prompt, task, split });
