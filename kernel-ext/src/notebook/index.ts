@@ -25,6 +25,7 @@ export type {
 export { StageResult, type CallInfo, type StagePayload } from "./result";
 export { KINDS, MIME_BUNDLE, mimeType, PAYLOAD_VERSION, toMimeBundle, type Displayable, type Kind, type Payload } from "./mime";
 export { currentSignal } from "./signal";
+export { plot, plotBundle, type PlotOptions } from "./plot";
 export { loadDanfo, tableBundle, TABLE_ROWS, type DataFrame, type TablePayload } from "./frames";
 export { UPDATE_INTERVAL_MS, type ProgressPayload } from "./progress";
 export type { RunPayload } from "./run-view";
