@@ -11,6 +11,7 @@ import { registerRun } from "./run";
 import { registerSelect } from "./select";
 import { registerExport } from "./export";
 import { registerReport } from "./report";
+import { registerKernel } from "./kernel";
 
 export async function main(argv: string[]): Promise<number> {
   const program = new Command("proxyrm")
@@ -23,6 +24,7 @@ export async function main(argv: string[]): Promise<number> {
   registerSelect(program);
   registerExport(program);
   registerReport(program);
+  registerKernel(program);
   try {
     await program.parseAsync(argv, { from: "user" });
     return 0;
