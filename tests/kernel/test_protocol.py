@@ -182,6 +182,19 @@ class DisplayTests(SharedKernel):
         self.assertEqual(outputs[1]["content"]["data"], {"text/plain": "v2"})
         self.assertEqual(outputs[1]["content"]["metadata"], {"note": 1})
 
+    def test_result_already_in_its_display_is_not_repeated(self):
+        # A notebook-API result carries the id of the live display that already shows it.
+        code = (
+            'import { display } from "@proxyrm/kernel";\n'
+            'const shown = Symbol.for("proxyrm.displayId");\n'
+            'display({ "text/plain": "stage result" }, { displayId: "%s" });\n'
+            '({ [shown]: "%s", toString() { return "r" } })'
+        )
+        outputs = self.k.ok(code % ("p1", "p1"))
+        self.assertEqual([m["msg_type"] for m in outputs], ["display_data"])
+        outputs = self.k.ok(code % ("p2", "elsewhere"))
+        self.assertEqual([m["msg_type"] for m in outputs], ["display_data", "execute_result"])
+
     def test_tslab_display_and_binary(self):
         outputs = self.k.ok('import * as tslab from "tslab"; tslab.display.png(new Uint8Array([137, 80, 78, 71]))')
         self.assertEqual(outputs[0]["content"]["data"], {"image/png": "iVBORw=="})

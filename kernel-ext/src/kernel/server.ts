@@ -19,6 +19,9 @@ import { History, type HistoryRequest } from "./history";
 import { DISCARD, StreamRouter, type StreamName } from "./streams";
 import { Wire, type Message } from "./wire";
 
+/** Set by the notebook API on a stage result to the display id that already shows it. */
+const SHOWN_IN = Symbol.for("proxyrm.displayId");
+
 type Socket = Parameters<ZmqServer["handleShellMessage"]>[0];
 type Frames = Buffer[];
 
@@ -158,6 +161,9 @@ export class ProxyrmServer extends ZmqServer implements DisplayPublisher {
 
   // -- execute ---------------------------------------------------------------------------
 
+  /** Display ids this cell has shown (see alreadyShown). */
+  private readonly cellDisplayIds = new Set<string>();
+
   private async execute({ sock, msg }: Job): Promise<void> {
     const req = msg.content;
     const code = typeof req.code === "string" ? req.code : "";
@@ -174,11 +180,12 @@ export class ProxyrmServer extends ZmqServer implements DisplayPublisher {
     if (storeHistory) this.history.add(count, code);
 
     this.running = { msg, silent };
+    this.cellDisplayIds.clear();
     beginCell();
     const outcome = await this.kernel.runCell(code);
     endCell();
     let userExpressions: Record<string, unknown> = {};
-    if (outcome.ok && !silent && outcome.hasValue) {
+    if (outcome.ok && !silent && outcome.hasValue && !this.alreadyShown(outcome.value)) {
       const { data, metadata } = bundleOf(outcome.value);
       this.publish("execute_result", { execution_count: count, data, metadata }, msg);
       if (storeHistory && typeof data["text/plain"] === "string") this.history.setOutput(count, data["text/plain"]);
@@ -252,7 +259,19 @@ export class ProxyrmServer extends ZmqServer implements DisplayPublisher {
 
   displayData(content: DisplayContent, update: boolean): void {
     const parent = this.outputParent();
-    if (parent) this.publish(update ? "update_display_data" : "display_data", content, parent);
+    if (!parent) return;
+    if (content.transient?.display_id) this.cellDisplayIds.add(content.transient.display_id);
+    this.publish(update ? "update_display_data" : "display_data", content, parent);
+  }
+
+  /**
+   * A stage result of the notebook API that this cell already drew in its live progress display
+   * (it carries that display's id): showing it again as Out[n] would print it twice.
+   */
+  private alreadyShown(value: unknown): boolean {
+    if (value === null || (typeof value !== "object" && typeof value !== "function")) return false;
+    const id = (value as Record<symbol, unknown>)[SHOWN_IN];
+    return typeof id === "string" && this.cellDisplayIds.has(id);
   }
 
   clearOutput(wait: boolean): void {
