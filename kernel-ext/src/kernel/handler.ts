@@ -153,7 +153,7 @@ export class ProxyrmHandler extends JupyterHandlerImpl {
       this.watchdog?.userCode(true);
       ok = await settled;
     } catch (err) {
-      // The converter itself failed (its thread died, TypeScript threw).
+      // The converter itself failed (its build failed, TypeScript threw).
       ok = false;
       capture.errors.push(err);
     } finally {

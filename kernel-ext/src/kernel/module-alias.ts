@@ -25,7 +25,7 @@ interface TslabGlobal {
   __tslab__?: { require: NodeJS.Require };
 }
 
-/** Main thread, after tslab's createExecutor: cells' require("@proxyrm/kernel") -> this package. */
+/** After tslab's createExecutor: cells' require("@proxyrm/kernel") -> this package. */
 export function aliasKernelPackageForRequire(): void {
   const holder = (globalThis as TslabGlobal).__tslab__;
   if (!holder) throw new Error("tslab's executor is not set up (globalThis.__tslab__ missing)");
@@ -39,7 +39,7 @@ export function aliasKernelPackageForRequire(): void {
 }
 
 /**
- * Converter thread, before the converter is built: when the working directory has no
+ * Before the converter is built: when the working directory has no
  * node_modules/@proxyrm/kernel, the type checker's file system shows this package there
  * (tslab's own forwardTslabPath does the same for node_modules/tslab). realpath maps back to
  * the real files, so their own imports ("proxyrm", "apache-arrow") resolve next to them.
