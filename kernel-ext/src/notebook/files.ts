@@ -11,6 +11,7 @@ import { readLabels, readPairs, readPrompts, readProxyScores, readResponses } fr
 import { readEmbeddings, type EmbeddingMatrix } from "proxyrm/dist/store/embeddings";
 import { readManifest, type Manifest } from "proxyrm/dist/store/manifest";
 import type { LabelRow, PairRow, PromptRow, ProxyScoreRow, ResponseRow } from "proxyrm/dist/types";
+import type { LedgerEntry } from "proxyrm/dist/oracle/gate";
 
 export interface Selection {
   strategy: string;
@@ -18,15 +19,8 @@ export interface Selection {
   response_ids: string[];
 }
 
-export interface LedgerLine {
-  call: number;
-  response_id: string;
-  oracle: string;
-  score: number;
-  rationale: string;
-  cost: number;
-  tag?: string;
-}
+/** A ledger.jsonl line, as the gate writes it. */
+export type LedgerLine = LedgerEntry;
 
 export class RunFiles {
   private readonly memo = new Map<string, unknown>();
