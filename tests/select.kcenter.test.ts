@@ -10,39 +10,8 @@ import { Rng } from "../src/rng";
 import { kCenterGreedy } from "../src/select/kcenter";
 import { strategies } from "../src/select/index";
 import type { Matrix } from "../src/select/types";
+import { textbookKCenter } from "./helpers/kcenter-textbook";
 
-/** Sener & Savarese's Algorithm 1, as written: no caching, every distance recomputed. */
-function textbookKCenter(m: Matrix, k: number, labelled: readonly number[], first: number): number[] {
-  const centres = [...new Set(labelled)];
-  const picks: number[] = [];
-  if (centres.length === 0) {
-    picks.push(first);
-    centres.push(first);
-  }
-  while (picks.length < k) {
-    let best = -1;
-    let bestDist = -1;
-    for (let i = 0; i < m.rows; i++) {
-      if (centres.includes(i)) continue;
-      let nearest = Infinity;
-      for (const c of centres) {
-        let d = 0;
-        for (let j = 0; j < m.dim; j++) {
-          const diff = m.data[i * m.dim + j] - m.data[c * m.dim + j];
-          d += diff * diff;
-        }
-        nearest = Math.min(nearest, d);
-      }
-      if (nearest > bestDist) {
-        bestDist = nearest;
-        best = i;
-      }
-    }
-    picks.push(best);
-    centres.push(best);
-  }
-  return picks;
-}
 
 function gaussianMatrix(rows: number, dim: number, rng: Rng): Matrix {
   const data = new Float32Array(rows * dim);
@@ -81,7 +50,7 @@ describe("kCenterGreedy", () => {
       for (const labelled of [[], [0], [5, 1, 5, m.rows - 1]]) {
         for (const first of labelled.length === 0 ? [0, m.rows - 1, rng.int(m.rows)] : [0]) {
           const k = m.rows - new Set(labelled).size; // all the way into the distance-0 endgame
-          const expected = textbookKCenter(m, k, labelled, first);
+          const expected = textbookKCenter(m, k, { centres: labelled, first });
           const actual = kCenterGreedy(m, k, { labelled, first });
           assert.deepEqual(actual, expected, `${name}, labelled [${labelled}], first ${first}`);
           assert.deepEqual(kCenterGreedy(m, 7, { labelled, first }), expected.slice(0, 7), `${name}: a prefix`);
@@ -140,13 +109,13 @@ describe("coreset strategies", () => {
       const other = gaussianMatrix(40, 6, rng); // the other view must be ignored
       const embeddings = view === "ift" ? { ift: m, eft: other } : { ift: other, eft: m };
       const withFirst = strategy.select(40, { budget: 12, rng: new Rng(1), embeddings, first: 17 });
-      assert.deepEqual(withFirst, textbookKCenter(m, 12, [], 17));
+      assert.deepEqual(withFirst, textbookKCenter(m, 12, { centres: [], first: 17 }));
       const drawnFirst = new Rng(3).int(40);
       const withRng = strategy.select(40, { budget: 12, rng: new Rng(3), embeddings });
-      assert.deepEqual(withRng, textbookKCenter(m, 12, [], drawnFirst));
+      assert.deepEqual(withRng, textbookKCenter(m, 12, { centres: [], first: drawnFirst }));
       const labelled = [8, 30];
       const withLabelled = strategy.select(40, { budget: 12, rng: new Rng(3), embeddings, labelled, first: 17 });
-      assert.deepEqual(withLabelled, textbookKCenter(m, 12, labelled, 0), "labelled items are the centres; first is unused");
+      assert.deepEqual(withLabelled, textbookKCenter(m, 12, { centres: labelled, first: 0 }), "labelled items are the centres; first is unused");
     });
   }
 });

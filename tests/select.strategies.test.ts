@@ -13,6 +13,7 @@ import { strategies } from "../src/select/index";
 import { topK } from "../src/select/pick";
 import { baldMutualInformation, distributionEntropy, predictiveEntropy } from "../src/select/scores";
 import type { Matrix, ProxyPrediction, SelectContext } from "../src/select/types";
+import { textbookKCenter } from "./helpers/kcenter-textbook";
 
 const { uncertainty, disagreement, hybrid, balanced, random } = strategies;
 
@@ -61,35 +62,6 @@ function gaussianMatrix(rows: number, dim: number, rng: Rng): Matrix {
   return { rows, dim, data: Float32Array.from({ length: rows * dim }, () => rng.normal()) };
 }
 
-/** Sener & Savarese's Algorithm 1 over the listed rows of `m`: no caching, ties to the lower index. */
-function textbookKCenter(m: Matrix, rows: number[], k: number, centres: number[], first: number): number[] {
-  const distance = (a: number, b: number) => {
-    let d = 0;
-    for (let j = 0; j < m.dim; j++) d += (m.data[a * m.dim + j] - m.data[b * m.dim + j]) ** 2;
-    return d;
-  };
-  const chosen = [...centres];
-  const picks: number[] = [];
-  if (chosen.length === 0) {
-    picks.push(first);
-    chosen.push(first);
-  }
-  while (picks.length < k) {
-    let best = -1;
-    let bestDist = -1;
-    for (const i of [...rows].sort((a, b) => a - b)) {
-      if (chosen.includes(i)) continue;
-      const nearest = Math.min(...chosen.map((c) => distance(i, c)));
-      if (nearest > bestDist) {
-        bestDist = nearest;
-        best = i;
-      }
-    }
-    picks.push(best);
-    chosen.push(best);
-  }
-  return picks;
-}
 
 /** Picks per predicted score bucket round(mean) 0..5. */
 function histogram(picks: number[], mean: Float64Array): number[] {
@@ -275,7 +247,7 @@ describe("hybrid", () => {
       const half = uncertainHalf(labelled, size);
       const picks = hybrid.select(POOL, { budget, rng: new Rng(5), proxy, embeddings: { eft }, labelled, first: 39 });
       for (const p of picks) assert.ok(half.includes(p), `pick ${p} is outside the uncertain half`);
-      assert.deepEqual(picks, textbookKCenter(eft, half, budget, labelled, half[0]));
+      assert.deepEqual(picks, textbookKCenter(eft, budget, { rows: half, centres: labelled, first: half[0] }));
       if (size === budget) assert.deepEqual(new Set(picks), new Set(half));
     });
   }
