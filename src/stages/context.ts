@@ -10,7 +10,8 @@ import type { BackendName } from "../backend";
 import type { RunConfig } from "../config";
 import { LlmJudgeOracle } from "../oracle/llm-judge";
 import { RubricOracle } from "../oracle/rubric";
-import type { Oracle } from "../oracle/types";
+import { ExpertGate } from "../oracle/gate";
+import type { JudgeItem, Oracle } from "../oracle/types";
 import { loadCheckpoint, saveCheckpoint } from "../policy/checkpoint";
 import type { TinyGPT } from "../policy/tinygpt";
 import type { Progress } from "../progress";
@@ -67,6 +68,17 @@ export class RunContext {
     const all = [...kept, ...rows];
     writeResponses(this.file("responses.arrow"), all);
     this.cache.set("responses", all);
+  }
+
+  /** What the expert (and the proxy) judge for each response: its prompt's text and its text. */
+  judgeItems(responses: readonly ResponseRow[]): JudgeItem[] {
+    const text = this.promptText();
+    return responses.map((r) => ({ response_id: r.response_id, prompt: text.get(r.prompt_id)!, response: r.text }));
+  }
+
+  /** The one paying gate over this run's ledger: the main budget, or a tagged one (baselines). */
+  gate(budget: number, options: { tag?: string; onPaid?: () => void } = {}): ExpertGate {
+    return new ExpertGate(this.oracle(), { runDir: this.dir, budget, tag: options.tag, concurrency: this.config.oracle.concurrency, onPaid: options.onPaid });
   }
 
   labels(file = "labels.arrow"): LabelRow[] {

@@ -82,7 +82,7 @@ async function proxyAgreement(ctx: RunContext, name: ProxyName) {
   const held = ctx.responses().filter((r) => r.source === "policy-heldout");
   const gold = held.map((r) => goldRubric(text.get(r.prompt_id)!, r.text).score);
   const proxy = await proxyEvaluator(ctx, name);
-  const s = await proxy.predict(held.map((r) => ({ prompt: text.get(r.prompt_id)!, response: r.text })), ctx.signal);
+  const s = await proxy.predict(ctx.judgeItems(held), ctx.signal);
   const cal = calibration(s.probs, gold);
   return {
     gold,

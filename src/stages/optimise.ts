@@ -45,8 +45,7 @@ export async function expertOnlyStage(ctx: RunContext): Promise<void> {
   const promptIds = [...new Set(pool.map((r) => r.prompt_id))];
   const chosen = new Set(ctx.rng("expert-only").shuffle(promptIds).slice(0, Math.floor(budget / k)));
   const responses = pool.filter((r) => chosen.has(r.prompt_id));
-  const text = ctx.promptText();
-  const items = responses.map((r) => ({ response_id: r.response_id, prompt: text.get(r.prompt_id)!, response: r.text }));
+  const items = ctx.judgeItems(responses);
   const labels = await labelThroughGate(ctx, items, { budget: items.length, stage: "expert-only label", file: "baseline_labels.arrow", tag: "baseline" });
   const score = new Map(labels.map((l) => [l.response_id, l.score]));
   const pairs = scoredPairs(ctx, responses, (r) => score.get(r.response_id));

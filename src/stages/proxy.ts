@@ -91,11 +91,10 @@ export async function offpolicyStage(ctx: RunContext): Promise<void> {
 
 export async function scoreStage(ctx: RunContext): Promise<void> {
   const pool = poolResponses(ctx);
-  const text = ctx.promptText();
   const proxy = await proxyEvaluator(ctx, "proxy");
   ctx.progress.start("score", pool.length);
   try {
-    const s = await proxy.predict(pool.map((r) => ({ prompt: text.get(r.prompt_id)!, response: r.text })), ctx.signal);
+    const s = await proxy.predict(ctx.judgeItems(pool), ctx.signal);
     writeProxyScores(ctx.file("proxy_scores.arrow"), pool.map((r, i) => ({ response_id: r.response_id, mean: s.mean[i], std: s.std[i] })));
     ctx.progress.tick(pool.length);
   } finally {

@@ -5,7 +5,6 @@
  */
 import * as fs from "node:fs";
 import { eftText, embedTexts, iftText } from "../embed/policy-embedder";
-import { ExpertGate } from "../oracle/gate";
 import { getStrategy } from "../select";
 import type { Matrix } from "../select/types";
 import { writeLabels } from "../store/arrow-tables";
@@ -68,11 +67,10 @@ export function roundBudgets(budget: number, rounds: number): number[] {
  */
 export async function selectStage(ctx: RunContext): Promise<void> {
   const pool = poolResponses(ctx);
-  const text = ctx.promptText();
   const strategy = getStrategy(ctx.config.select.strategy);
   const embeddings = strategy.needs.some((n) => n.startsWith("embeddings")) ? poolEmbeddings(ctx) : undefined;
   const needsProxy = strategy.needs.some((n) => n.startsWith("proxy"));
-  const items = pool.map((r) => ({ response_id: r.response_id, prompt: text.get(r.prompt_id)!, response: r.text }));
+  const items = ctx.judgeItems(pool);
   const budgets = roundBudgets(ctx.config.select.budget, ctx.config.select.rounds);
   const picked: number[] = [];
   const rounds: string[][] = [];
@@ -98,9 +96,8 @@ export async function selectStage(ctx: RunContext): Promise<void> {
 }
 
 /** Labels for items through the main gate (cached ones are free), without writing labels.arrow. */
-async function payFor(ctx: RunContext, items: JudgeItem[]): Promise<LabelRow[]> {
-  const gate = new ExpertGate(ctx.oracle(), { runDir: ctx.dir, budget: ctx.config.select.budget, concurrency: ctx.config.oracle.concurrency });
-  return gate.label(items, ctx.signal);
+function payFor(ctx: RunContext, items: JudgeItem[]): Promise<LabelRow[]> {
+  return ctx.gate(ctx.config.select.budget).label(items, ctx.signal);
 }
 
 export function selectedIds(ctx: RunContext): string[] {
@@ -116,13 +113,7 @@ export async function labelThroughGate(
   items: JudgeItem[],
   opts: { budget: number; stage: string; file: string; tag?: string },
 ): Promise<LabelRow[]> {
-  const gate = new ExpertGate(ctx.oracle(), {
-    runDir: ctx.dir,
-    budget: opts.budget,
-    tag: opts.tag,
-    concurrency: ctx.config.oracle.concurrency,
-    onPaid: () => ctx.progress.tick(1),
-  });
+  const gate = ctx.gate(opts.budget, { tag: opts.tag, onPaid: () => ctx.progress.tick(1) });
   ctx.progress.start(opts.stage, opts.budget);
   try {
     ctx.progress.tick(gate.paid); // paid before a crash: a resumed run
@@ -136,7 +127,6 @@ export async function labelThroughGate(
 
 export async function labelStage(ctx: RunContext): Promise<void> {
   const byId = new Map(ctx.responses().map((r) => [r.response_id, r]));
-  const text = ctx.promptText();
-  const items = selectedIds(ctx).map((id) => ({ response_id: id, prompt: text.get(byId.get(id)!.prompt_id)!, response: byId.get(id)!.text }));
+  const items = ctx.judgeItems(selectedIds(ctx).map((id) => byId.get(id)!));
   await labelThroughGate(ctx, items, { budget: ctx.config.select.budget, stage: "label", file: "labels.arrow" });
 }
