@@ -123,7 +123,7 @@ describe("ablation summary", () => {
     const s = summarise([row("a", 1, 0.5), row("a", 2, 0.6), row("a", 3, 0.7), row("b", 1, 0.4)]);
     const a = s.find((x) => x.metric === "gold_win_rate" && x.strategy === "a")!;
     assert.ok(Math.abs(a.mean - 0.6) < 1e-12);
-    assert.ok(Math.abs(a.halfWidth - (4.303 * 0.1) / Math.sqrt(3)) < 1e-9);
+    assert.ok(Math.abs(a.halfWidth - (4.302652729911275 * 0.1) / Math.sqrt(3)) < 1e-9); // scipy.stats.t.ppf(0.975, 2)
     const b = s.find((x) => x.metric === "gold_win_rate" && x.strategy === "b")!;
     assert.equal(b.n, 1);
     assert.ok(Number.isNaN(b.halfWidth));

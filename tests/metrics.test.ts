@@ -172,24 +172,28 @@ describe("calibration", () => {
 });
 
 describe("meanInterval", () => {
-  it("uses Student-t quantiles: n=3 (t=4.303) and n=5 (t=2.776)", () => {
-    // [1,2,3]: mean 2, sd 1 -> 4.303 / sqrt(3)
+  // Exact quantiles (scipy.stats.t.ppf(0.975, df)); tests/stats.scipy.test.ts checks many more.
+  it("uses Student-t quantiles: n=3 (t=4.3027) and n=5 (t=2.7764)", () => {
+    // [1,2,3]: mean 2, sd 1 -> 4.3027 / sqrt(3)
     const three = meanInterval([1, 2, 3]);
     assert.equal(three.n, 3);
     close(three.mean, 2);
-    close(three.halfWidth, 4.303 / Math.sqrt(3), 1e-9);
-    // [2,4,4,4,6]: mean 4, sd sqrt(8/4) -> 2.776 * sqrt(2) / sqrt(5)
+    close(three.halfWidth, 4.302652729911275 / Math.sqrt(3), 1e-9);
+    // [2,4,4,4,6]: mean 4, sd sqrt(8/4) -> 2.7764 * sqrt(2) / sqrt(5)
     const five = meanInterval([2, 4, 4, 4, 6]);
     close(five.mean, 4);
-    close(five.halfWidth, (2.776 * Math.SQRT2) / Math.sqrt(5), 1e-9);
+    close(five.halfWidth, (2.7764451051977987 * Math.SQRT2) / Math.sqrt(5), 1e-9);
   });
 
-  it("n=2 uses t=12.706 and n=31 (df 30) t=2.042", () => {
-    close(meanInterval([0, 2]).halfWidth, (12.706 * Math.SQRT2) / Math.SQRT2, 1e-9);
+  it("n=2 uses t=12.706, n=31 (df 30) t=2.042 and n=41 (df 40) t=2.021, not the normal's 1.96", () => {
+    close(meanInterval([0, 2]).halfWidth, (12.706204736432095 * Math.SQRT2) / Math.SQRT2, 1e-9);
     const values = Array.from({ length: 31 }, (_, i) => i % 2);
     const mean = 15 / 31;
     const sd = Math.sqrt(values.reduce((s, v) => s + (v - mean) ** 2, 0) / 30);
-    close(meanInterval(values).halfWidth, (2.042 * sd) / Math.sqrt(31), 1e-9);
+    close(meanInterval(values).halfWidth, (2.0422724563012373 * sd) / Math.sqrt(31), 1e-9);
+    const forty = Array.from({ length: 41 }, (_, i) => i % 2);
+    const sd40 = Math.sqrt(forty.reduce((s, v) => s + (v - 20 / 41) ** 2, 0) / 40);
+    close(meanInterval(forty).halfWidth, (2.0210753829953374 * sd40) / Math.sqrt(41), 1e-9);
   });
 
   it("gives a NaN half-width for a single value and 0 for identical values", () => {

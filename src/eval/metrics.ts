@@ -1,6 +1,6 @@
 /**
- * Agreement and calibration of a proxy against the gold expert, and the interval used across
- * seeds. Definitions follow shared/DESIGN.md ("Definitions").
+ * Agreement and calibration of a proxy against the gold expert. Definitions follow
+ * shared/DESIGN.md ("Definitions"); inference over seeds is in stats.ts.
  */
 import { groupBy } from "../group-by";
 import { SCORE_LEVELS } from "../proxy/types";
@@ -105,15 +105,5 @@ export function calibration(probs: Float64Array, gold: ArrayLike<number>, bins =
   return { ece, bins: out };
 }
 
-/** Two-sided 97.5% quantile of Student's t for df = 1..30 (then the normal's 1.96). */
-const T975 = [12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228, 2.201, 2.179, 2.16, 2.145, 2.131, 2.12, 2.11, 2.101, 2.093, 2.086, 2.08, 2.074, 2.069, 2.064, 2.06, 2.056, 2.052, 2.048, 2.045, 2.042];
-
-/** Mean and 95% Student-t half-width over seeds (half-width NaN for a single value). */
-export function meanInterval(values: number[]): { mean: number; halfWidth: number; n: number } {
-  const n = values.length;
-  const mean = values.reduce((a, b) => a + b, 0) / n;
-  if (n < 2) return { mean, halfWidth: NaN, n };
-  const sd = Math.sqrt(values.reduce((a, b) => a + (b - mean) ** 2, 0) / (n - 1));
-  const t = n - 1 <= T975.length ? T975[n - 2] : 1.96;
-  return { mean, halfWidth: (t * sd) / Math.sqrt(n), n };
-}
+// The interval over seeds lives with the other inference code (Student-t from @stdlib).
+export { meanInterval } from "./stats";
