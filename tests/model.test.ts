@@ -19,7 +19,7 @@ import { sampleCompletions, sampleToken, type SampleConfig } from "../src/policy
 import { TinyGPT, type TinyGPTConfig } from "../src/policy/tinygpt";
 import { EOS, PAD, VOCAB_SIZE, decode, encode, policyContext } from "../src/policy/tokenizer";
 import { trainMaskedLM, type LMTrainConfig } from "../src/policy/train-lm";
-import { dpoSteps, trainDPO, validateDPOConfig, type DPOConfig, type PreferencePair } from "../src/dpo/train";
+import { dpoBatchSize, dpoSteps, trainDPO, validateDPOConfig, type DPOConfig, type PreferencePair } from "../src/dpo/train";
 import { fitEftJudge } from "../src/proxy/eft";
 import { discretise, fitRewardHeads, type HeadsConfig } from "../src/proxy/heads";
 import { SCORE_LEVELS, type JudgeQuery, type ProxyScores } from "../src/proxy/types";
@@ -439,7 +439,7 @@ describe("DPO", () => {
     try {
       const before = model.weights();
       const result = await trainDPO(model, [], config, new Rng(6));
-      assert.deepEqual(result, { steps: 0, losses: [], rewardAccuracies: [] });
+      assert.deepEqual(result, { steps: 0, pairsSeen: 0, losses: [], rewardAccuracies: [] });
       assert.ok(weightsEqual(before, model.weights()));
     } finally {
       model.dispose();
@@ -475,10 +475,30 @@ describe("DPO", () => {
     validateDPOConfig({ epochs: 0.5, batchSize: 1, lr: 1e-6, beta: 5 });
   });
 
-  it("dpoSteps is epochs x pairs / batchSize, at least one", () => {
+  it("dpoSteps gives epochs x pairs pair presentations, also with fewer pairs than a batch", () => {
     assert.equal(dpoSteps(16, config), 16);
     assert.equal(dpoSteps(10, { ...config, epochs: 1, batchSize: 4 }), 3);
     assert.equal(dpoSteps(1, { ...config, epochs: 1, batchSize: 16 }), 1);
+    // The expert-only baseline: floor(B/k) prompts give 6-13 pairs, below the smoke preset's
+    // batch of 16; each of its 4 epochs must still pass over every pair.
+    const smoke: DPOConfig = { epochs: 4, batchSize: 16, lr: 1e-4, beta: 0.1 };
+    for (let pairs = 1; pairs <= 40; pairs++) {
+      const seen = dpoSteps(pairs, smoke) * dpoBatchSize(pairs, smoke);
+      assert.ok(Math.abs(seen - 4 * pairs) <= dpoBatchSize(pairs, smoke) / 2, `${pairs} pairs: ${seen} presentations, want ${4 * pairs}`);
+    }
+    for (let pairs = 6; pairs <= 13; pairs++) assert.equal(dpoSteps(pairs, smoke) * dpoBatchSize(pairs, smoke), 4 * pairs);
+  });
+
+  it("trains the expert-only baseline's few pairs for the configured epochs", async () => {
+    const model = policy.clone();
+    try {
+      const few = pairs.slice(0, 6);
+      const result = await trainDPO(model, few, { ...config, epochs: 4, batchSize: 16 }, new Rng(6));
+      assert.equal(result.pairsSeen, 4 * few.length);
+      assert.equal(result.steps, 4);
+    } finally {
+      model.dispose();
+    }
   });
 });
 

@@ -36,6 +36,8 @@ export interface PreferencePair {
 
 export interface DPOResult {
   steps: number;
+  /** Pair presentations over all steps: epochs x pairs, up to rounding to whole steps. */
+  pairsSeen: number;
   losses: number[];
   /** Share of the batch whose implicit reward ranks chosen above rejected, per step. */
   rewardAccuracies: number[];
@@ -47,9 +49,18 @@ function sequenceLogProbs(model: TinyGPT, ids: TF.Tensor2D, mask: TF.Tensor2D): 
   return tf.sum(tf.mul(model.tokenLogProbs(ids), mask), 1) as TF.Tensor1D;
 }
 
-/** Steps for `epochs` passes over `pairs` pairs at `batchSize` (at least one). */
+/** Pairs per step: the configured batch, or every pair when there are fewer. */
+export function dpoBatchSize(pairs: number, config: DPOConfig): number {
+  return Math.max(1, Math.min(config.batchSize, pairs));
+}
+
+/**
+ * Steps for `epochs` passes over `pairs` pairs (at least one). Counted at the batch actually
+ * used: with fewer pairs than `batchSize` (the expert-only baseline's 6-13) a step sees every
+ * pair once, so dividing by `batchSize` gave 2-3 epochs instead of 4.
+ */
 export function dpoSteps(pairs: number, config: DPOConfig): number {
-  return Math.max(1, Math.round((config.epochs * pairs) / config.batchSize));
+  return Math.max(1, Math.round((config.epochs * pairs) / dpoBatchSize(pairs, config)));
 }
 
 export async function trainDPO(
@@ -63,7 +74,7 @@ export async function trainDPO(
 ): Promise<DPOResult> {
   validateDPOConfig(config);
   const tf = policy.tf;
-  if (pairs.length === 0) return { steps: 0, losses: [], rewardAccuracies: [] };
+  if (pairs.length === 0) return { steps: 0, pairsSeen: 0, losses: [], rewardAccuracies: [] };
   const block = policy.config.blockSize;
   const chosen: TargetSequence[] = pairs.map((p) => answerSequence(policyContext(p.prompt), p.chosen, block));
   const rejected: TargetSequence[] = pairs.map((p) => answerSequence(policyContext(p.prompt), p.rejected, block));
@@ -84,6 +95,8 @@ export async function trainDPO(
   }
 
   const steps = dpoSteps(pairs.length, config);
+  const batch = dpoBatchSize(pairs.length, config);
+  let pairsSeen = 0;
   const optimizer = tf.train.adam(config.lr);
   const losses: number[] = [];
   const rewardAccuracies: number[] = [];
@@ -93,9 +106,10 @@ export async function trainDPO(
     let order: number[] = [];
     for (let step = 0; step < steps; step++) {
       if (signal?.aborted) throw new AbortedError(stage);
-      if (order.length < config.batchSize) order = order.concat(rng.shuffle(pairs.map((_, i) => i)));
-      const idx = order.splice(0, Math.min(config.batchSize, pairs.length));
+      if (order.length < batch) order = order.concat(rng.shuffle(pairs.map((_, i) => i)));
+      const idx = order.splice(0, batch);
       const b = idx.length;
+      pairsSeen += b;
       let accuracy = 0;
       const loss = tf.tidy(() => {
         const { ids, mask } = makeBatch(tf, [...idx.map((i) => chosen[i]), ...idx.map((i) => rejected[i])]);
@@ -121,5 +135,5 @@ export async function trainDPO(
     optimizer.dispose();
     progress?.end();
   }
-  return { steps, losses, rewardAccuracies };
+  return { steps, pairsSeen, losses, rewardAccuracies };
 }
