@@ -574,6 +574,37 @@ describe("proxy evaluators", () => {
     },
   );
 
+  it("fitRewardHeads' residual std is out-of-bag: near a member's error on fresh data, not its in-sample error", async () => {
+    // A linear score plus noise (sd 0.8) on 8-d features, 28 labels (the smoke budget): members
+    // overfit their bootstraps, so an in-sample residual (0.58 of the fresh-data error on these
+    // seeds) makes the proxy overconfident; the out-of-bag one should match the fresh-data error.
+    const dim = 8;
+    const ratios: number[] = [];
+    for (const seed of [1, 2, 3]) {
+      const r = new Rng(seed);
+      const w = Array.from({ length: dim }, () => r.normal());
+      const make = (n: number, tag: string) =>
+        Array.from({ length: n }, (_, i) => {
+          const x = Array.from({ length: dim }, () => r.normal());
+          const f = 2.5 + (0.5 * x.reduce((a, v, j) => a + v * w[j], 0)) / Math.sqrt(dim);
+          return { prompt: `${tag}${i}`, response: JSON.stringify(x), score: f + 0.8 * r.normal() };
+        });
+      const train = make(28, "train");
+      const fresh = make(400, "fresh");
+      const embed = async (qs: JudgeQuery[]) => Float32Array.from(qs.flatMap((q) => JSON.parse(q.response) as number[]));
+      const heads = await fitRewardHeads(tf, embed, dim, train, { members: 5, hidden: 32, steps: 400, lr: 3e-3, batchSize: 32 }, new Rng(9));
+      try {
+        const members = await heads.memberPredictions(fresh);
+        const sq = members.reduce((a, m) => a + fresh.reduce((b, e, i) => b + (m[i] - e.score) ** 2, 0), 0);
+        ratios.push(heads.residualStd / Math.sqrt(sq / (fresh.length * members.length)));
+      } finally {
+        heads.dispose();
+      }
+    }
+    const ratio = mean(ratios);
+    assert.ok(ratio > 0.8 && ratio < 1.25, `residual std / fresh-data RMSE: ${ratios.map((x) => x.toFixed(2))}`);
+  });
+
   it("discretise spreads a Gaussian over 0..5 with total mass 1", () => {
     const out = new Float64Array(SCORE_LEVELS * 2);
     for (const m of [-3, 0, 0.4, 2.5, 3, 5, 9]) {

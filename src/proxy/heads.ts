@@ -51,7 +51,8 @@ export class RewardHeads implements ProxyEvaluator {
   constructor(
     private readonly tf: typeof TF,
     private readonly members: Member[],
-    private readonly residualStd: number,
+    /** Out-of-bag residual std: the error a member makes on labels it did not train on. */
+    readonly residualStd: number,
     private readonly embed: Embed,
     private readonly dim: number,
   ) {}
@@ -114,7 +115,12 @@ export async function fitRewardHeads(
   const n = examples.length;
   const mean = y.reduce((a, b) => a + b, 0) / n;
   const members: Member[] = [];
-  let residual = 0;
+  // Out-of-bag residuals: each member is scored on the examples its bootstrap left out, so the
+  // residual std is a held-out error. The in-sample one shrank as members memorised their
+  // resamples, which made the proxy overconfident (ECE, uncertainty strategies).
+  let oobSquares = 0;
+  let oobCount = 0;
+  let inSample = 0;
   progress?.start(stage, config.members * config.steps);
   try {
     for (let j = 0; j < config.members; j++) {
@@ -137,12 +143,24 @@ export async function fitRewardHeads(
         progress?.tick(1);
       }
       optimizer.dispose();
-      residual += tf.tidy(() => tf.mean(tf.square(tf.sub(forward(tf, m, tf.tensor2d(x, [n, dim])), tf.tensor1d(y)))).dataSync()[0]);
+      const fitted = tf.tidy(() => forward(tf, m, tf.tensor2d(x, [n, dim])).dataSync() as Float32Array);
+      const inBag = new Uint8Array(n);
+      for (const i of boot) inBag[i] = 1;
+      for (let i = 0; i < n; i++) {
+        const sq = (fitted[i] - y[i]) ** 2;
+        inSample += sq / n;
+        if (!inBag[i]) {
+          oobSquares += sq;
+          oobCount++;
+        }
+      }
       members.push(m);
       await new Promise((res) => setImmediate(res));
     }
   } finally {
     progress?.end();
   }
-  return new RewardHeads(tf, members, Math.sqrt(residual / config.members), embed, dim);
+  // Every bootstrap holding every example (n of 1 or 2) leaves no out-of-bag residual: fall back to in-sample.
+  const residual = oobCount > 0 ? oobSquares / oobCount : inSample / config.members;
+  return new RewardHeads(tf, members, Math.sqrt(residual), embed, dim);
 }
