@@ -11,6 +11,7 @@ import type { LMTrainConfig } from "./policy/train-lm";
 import type { SampleConfig } from "./policy/sample";
 import { defaultTinyGPTConfig, type TinyGPTConfig } from "./policy/tinygpt";
 import type { HeadsConfig } from "./proxy/heads";
+import type { PairsConfig } from "./pairs/build";
 import type { WorldConfig } from "./world/world";
 
 export type PresetName = "tiny" | "smoke" | "default";
@@ -43,6 +44,7 @@ export interface RunConfig {
   select: { strategy: string; budget: number; rounds: number };
   oracle: OracleConfig;
   proxy: { kind: "eft" | "heads"; eft: LMTrainConfig; heads: HeadsConfig };
+  pairs: PairsConfig;
   dpo: DPOConfig;
   eval: { samplesPerPrompt: number; temperature: number };
   /** Run the off-policy and expert-only baselines (they pay for their labels with a paid judge). */
@@ -65,6 +67,7 @@ const base = (): RunConfig => ({
     eft: { steps: 150, batchSize: 16, lr: 3e-4 },
     heads: { members: 5, hidden: 32, steps: 400, lr: 3e-3, batchSize: 32 },
   },
+  pairs: { minMargin: 0 },
   dpo: { epochs: 3, batchSize: 16, lr: 5e-5, beta: 0.1 },
   eval: { samplesPerPrompt: 2, temperature: 1 },
   baselines: true,
@@ -209,6 +212,7 @@ export function validateConfig(c: RunConfig): void {
   positiveInt("proxy.heads.hidden", c.proxy.heads.hidden);
   positiveInt("proxy.heads.steps", c.proxy.heads.steps);
   positive("proxy.heads.lr", c.proxy.heads.lr);
+  if (!(c.pairs.minMargin >= 0 && c.pairs.minMargin <= 5)) throw new BadOptionError("pairs.minMargin", `must be in [0, 5] (a score margin), got ${c.pairs.minMargin}`);
   positiveInt("eval.samplesPerPrompt", c.eval.samplesPerPrompt);
   positive("dpo.epochs", c.dpo.epochs);
   positiveInt("dpo.batchSize", c.dpo.batchSize);

@@ -1,10 +1,16 @@
 /**
  * buildPairs (shared/DESIGN.md "Pairs"): one pair per prompt, best vs worst by score, no pair on
- * a zero margin or identical texts, ties to the earlier response, TRL's column names + margin.
+ * a zero margin, a margin below the configured minimum, or identical texts, ties to the earlier
+ * response, TRL's column names + margin.
  */
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
 import { buildPairs, type ScoredResponse } from "../src/pairs/build";
+import { resolveConfig, runPipeline } from "../src/pipeline";
+import { readPairs } from "../src/store/arrow-tables";
 
 const r = (prompt_id: string, text: string, score: number): ScoredResponse => ({
   prompt_id,
@@ -49,6 +55,38 @@ describe("buildPairs", () => {
   it("makes no pair when best and worst are the same text", () => {
     // Noisy labels can score one text twice differently; that is no preference.
     assert.deepEqual(buildPairs([r("p", "same", 5), r("p", "same", 2)]), []);
+  });
+
+  it("drops pairs whose margin is below minMargin, keeping those at or above it", () => {
+    const input = [r("a", "a1", 3.2), r("a", "a2", 3.0), r("b", "b1", 4), r("b", "b2", 3.5), r("c", "c1", 5), r("c", "c2", 1)];
+    assert.equal(buildPairs(input).length, 3);
+    assert.deepEqual(buildPairs(input, 0.5).map((p) => p.chosen), ["b1", "c1"]);
+    assert.deepEqual(buildPairs(input, 1).map((p) => p.chosen), ["c1"]);
+    assert.deepEqual(buildPairs(input, 4).map((p) => p.chosen), ["c1"]);
+    assert.deepEqual(buildPairs(input, 4.01), []);
+    // A zero minimum still makes no pair for a zero margin.
+    assert.deepEqual(buildPairs([r("p", "x", 2), r("p", "y", 2)], 0), []);
+  });
+
+  it("a run's pairs.minMargin (--min-margin) bounds every pair's margin in pairs.arrow", async () => {
+    // Without a minimum, proxy means give nearly every pool prompt a pair, so pairs per query is
+    // pool prompts / budget whatever the method does.
+    const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "proxyrm-pairs-"));
+    try {
+      const margins: Record<number, number[]> = {};
+      for (const minMargin of [0, 0.5]) {
+        const out = path.join(tmp, `m${minMargin}`);
+        await runPipeline({ config: resolveConfig("tiny", undefined, { seed: 3, pairs: { minMargin } }), out, until: "pairs" });
+        margins[minMargin] = readPairs(path.join(out, "pairs.arrow")).map((p) => p.margin);
+      }
+      const pool = resolveConfig("tiny").world.poolPrompts;
+      assert.ok(margins[0].length >= pool - 1, `${margins[0].length} pairs from ${pool} prompts without a minimum`);
+      assert.ok(margins[0.5].every((m) => m >= 0.5), `margins ${margins[0.5]}`);
+      assert.equal(margins[0.5].length, margins[0].filter((m) => m >= 0.5).length);
+      assert.ok(margins[0.5].length < margins[0].length, "a minimum of 0.5 dropped no pair: the test says nothing");
+    } finally {
+      fs.rmSync(tmp, { recursive: true, force: true });
+    }
   });
 
   it("breaks ties to the earlier response for both best and worst", () => {

@@ -3,7 +3,7 @@ import type { Command } from "commander";
 import { PRESETS, readConfigFile, resolveConfig, type DeepPartial, type PresetName, type RunConfig } from "../config";
 import { BadOptionError } from "../errors";
 import { strategies } from "../select";
-import { parseInteger } from "./options";
+import { parseInteger, parseNumber } from "./options";
 import { cliReporter } from "./progress";
 import { formatSummary } from "./summary";
 
@@ -17,6 +17,7 @@ interface RunFlags {
   rounds?: number;
   prompts?: string;
   proxy?: string;
+  minMargin?: number;
   judgeUrl?: string;
   judgeModel?: string;
   judgeConcurrency?: number;
@@ -35,6 +36,7 @@ export function flagsToConfig(f: RunFlags): DeepPartial<RunConfig> {
     if (f.proxy !== "eft" && f.proxy !== "heads") throw new BadOptionError("--proxy", `must be eft or heads, got "${f.proxy}"`);
     patch.proxy = { kind: f.proxy };
   }
+  if (f.minMargin !== undefined) patch.pairs = { minMargin: f.minMargin };
   if (f.judgeUrl !== undefined || f.judgeModel !== undefined || f.judgeConcurrency !== undefined) {
     if (f.judgeUrl !== undefined && !/^https?:\/\/[^\s]+$/.test(f.judgeUrl)) throw new BadOptionError("--judge-url", `not an http(s) URL: "${f.judgeUrl}"`);
     patch.oracle = { kind: f.judgeUrl !== undefined ? "llm" : undefined, url: f.judgeUrl, model: f.judgeModel, concurrency: f.judgeConcurrency };
@@ -66,6 +68,7 @@ export function registerRun(program: Command): void {
     .option("--rounds <n>", "active-learning rounds: label a batch, refit the proxy, select again", parseInteger("--rounds", 1, 1000))
     .option("--prompts <file>", "your own prompt pool: .jsonl, .parquet or .arrow with field `prompt`")
     .option("--proxy <kind>", "proxy evaluator: eft (fine-tuned judge) or heads (reward-head ensemble)")
+    .option("--min-margin <score>", "smallest best-minus-worst score margin that makes a DPO pair (default 0: any positive margin)", parseNumber("--min-margin", 0, 5))
     .option("--judge-url <url>", "OpenAI-compatible judge base URL (key from PROXYRM_JUDGE_API_KEY or OPENAI_API_KEY)")
     .option("--judge-model <name>", "model name for the judge endpoint")
     .option("--judge-concurrency <n>", "judge calls in flight", parseInteger("--judge-concurrency", 1, 256))

@@ -17,7 +17,7 @@ function scoredPairs(ctx: RunContext, responses: ResponseRow[], scoreOf: (r: Res
     const score = scoreOf(r);
     if (score !== undefined) scored.push({ prompt_id: r.prompt_id, prompt: text.get(r.prompt_id)!, text: r.text, score });
   }
-  return buildPairs(scored);
+  return buildPairs(scored, ctx.config.pairs.minMargin);
 }
 
 export async function pairsStage(ctx: RunContext): Promise<void> {
