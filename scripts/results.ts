@@ -14,7 +14,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { curveFigure } from "../src/ablate/report";
-import { ABLATION_METRICS, summarise, type AblationRow } from "../src/ablate/results";
+import { ABLATION_METRICS, summarise, wholeRun, type AblationRow } from "../src/ablate/results";
 import { meanInterval } from "../src/eval/metrics";
 import { html, renderPage } from "../src/report/html";
 import { plotlySource } from "../src/report/write";
@@ -32,7 +32,9 @@ function ci(values: number[]): string {
 }
 
 /** Paired difference a - b over the seeds both have, for one budget. */
-function paired(rows: AblationRow[], a: string, b: string, budget: number, value: (m: Metrics) => number | null): number[] {
+type WholeRow = AblationRow & { metrics: Metrics };
+
+function paired(rows: WholeRow[], a: string, b: string, budget: number, value: (m: Metrics) => number | null): number[] {
   const out: number[] = [];
   for (const ra of rows.filter((r) => r.strategy === a && r.budget === budget)) {
     const rb = rows.find((r) => r.strategy === b && r.budget === budget && r.seed === ra.seed);
@@ -57,7 +59,11 @@ function renderPng(figure: ReturnType<typeof curveFigure>, file: string): void {
 }
 
 function section(name: string, dir: string): string {
-  const rows = JSON.parse(fs.readFileSync(path.join(dir, "ablation.json"), "utf8")) as AblationRow[];
+  const all = JSON.parse(fs.readFileSync(path.join(dir, "ablation.json"), "utf8")) as AblationRow[];
+  const rows: WholeRow[] = all.flatMap((r) => {
+    const m = wholeRun(r.metrics);
+    return m ? [{ ...r, metrics: m }] : [];
+  });
   const strategies = [...new Set(rows.map((r) => r.strategy))];
   const budgets = [...new Set(rows.map((r) => r.budget))].sort((a, b) => a - b);
   const seeds = [...new Set(rows.map((r) => r.seed))].sort((a, b) => a - b);

@@ -49,6 +49,11 @@ export interface RunConfig {
   eval: { samplesPerPrompt: number; temperature: number };
   /** Run the off-policy and expert-only baselines (they pay for their labels with a paid judge). */
   baselines: boolean;
+  /**
+   * Stop after the proxy: no scoring, pairs, DPO or report; eval writes proxy_metrics.json (the
+   * proxies against gold on held-out responses). For many-seed sweeps of proxy quality.
+   */
+  proxyOnly: boolean;
   /** Force a backend instead of the best available one. */
   backend?: BackendName;
 }
@@ -71,6 +76,7 @@ const base = (): RunConfig => ({
   dpo: { epochs: 3, batchSize: 16, lr: 5e-5, beta: 0.1 },
   eval: { samplesPerPrompt: 2, temperature: 1 },
   baselines: true,
+  proxyOnly: false,
 });
 
 /** What each preset changes from the defaults. */

@@ -15,6 +15,7 @@ import { writeFileAtomic } from "./store/atomic";
 import { checkSameConfig, readManifest, writeManifest, type Manifest } from "./store/manifest";
 import { RunContext } from "./stages/context";
 import { evalStage, type Metrics } from "./stages/evaluate";
+import { PROXY_METRICS_FILE, proxyEvalStage, type ProxyMetrics } from "./stages/evaluate-proxy";
 import { dpoStage, expertOnlyStage, pairsStage } from "./stages/optimise";
 import { generateStage, planWorld, sftStage, worldStage } from "./stages/policy";
 import { fitStage, offpolicyStage, scoreStage } from "./stages/proxy";
@@ -25,6 +26,8 @@ export interface Stage {
   run(ctx: RunContext): Promise<unknown>;
   /** Baseline stages run only when config.baselines is on. */
   baseline?: boolean;
+  /** Stages after the proxy that only a whole run needs: skipped when config.proxyOnly. */
+  policy?: boolean;
 }
 
 export const STAGES: readonly Stage[] = [
@@ -36,17 +39,27 @@ export const STAGES: readonly Stage[] = [
   { name: "label", run: labelStage },
   { name: "fit", run: fitStage },
   { name: "offpolicy", run: offpolicyStage, baseline: true },
-  { name: "score", run: scoreStage },
-  { name: "pairs", run: pairsStage },
-  { name: "dpo", run: dpoStage },
-  { name: "expert-only", run: expertOnlyStage, baseline: true },
+  { name: "score", run: scoreStage, policy: true },
+  { name: "pairs", run: pairsStage, policy: true },
+  { name: "dpo", run: dpoStage, policy: true },
+  { name: "expert-only", run: expertOnlyStage, baseline: true, policy: true },
   { name: "eval", run: writeMetrics },
-  { name: "report", run: writeReportStage },
+  { name: "report", run: writeReportStage, policy: true },
 ];
 
+/** The stages a run with this config has, in order. */
+export function stagesFor(config: RunConfig): Stage[] {
+  return STAGES.filter((s) => (!s.baseline || config.baselines) && !(s.policy && config.proxyOnly));
+}
+
+/** Where the eval stage writes: metrics.json, or proxy_metrics.json for a proxy-only run. */
+export function metricsFile(config: RunConfig): string {
+  return config.proxyOnly ? PROXY_METRICS_FILE : "metrics.json";
+}
+
 async function writeMetrics(ctx: RunContext): Promise<void> {
-  const metrics = await evalStage(ctx);
-  writeFileAtomic(ctx.file("metrics.json"), `${JSON.stringify(metrics, null, 2)}\n`);
+  const metrics = ctx.config.proxyOnly ? await proxyEvalStage(ctx) : await evalStage(ctx);
+  writeFileAtomic(ctx.file(metricsFile(ctx.config)), `${JSON.stringify(metrics, null, 2)}\n`);
 }
 
 async function writeReportStage(ctx: RunContext): Promise<void> {
@@ -67,8 +80,10 @@ export interface RunOptions {
 }
 
 export interface RunResult {
-  /** Undefined when `until` stopped the run before evaluation. */
+  /** Undefined when `until` stopped the run before evaluation, or for a proxy-only run. */
   metrics?: Metrics;
+  /** A proxy-only run's evaluation. */
+  proxyMetrics?: ProxyMetrics;
   /** Stages that ran in this call (empty for a finished run). */
   ran: string[];
   backend: BackendName;
@@ -119,19 +134,19 @@ function checkSameInputs(dir: string, manifest: Manifest, inputs: Record<string,
 
 export async function runPipeline(options: RunOptions): Promise<RunResult> {
   const { config, out } = options;
-  const stages = stagesUntil(STAGES.filter((s) => !s.baseline || config.baselines), options.until);
+  const stages = stagesUntil(stagesFor(config), options.until);
   const finished = readManifest(out);
   if (finished && stages.every((s) => finished.stages[s.name])) {
     // Finished: check it is the same run, then change no byte and pay nothing.
     const inputs = preflight(config);
     checkSameConfig(out, finished, config);
     checkSameInputs(out, finished, inputs, config);
-    return { metrics: readMetrics(out), ran: [], backend: finished.backend as BackendName };
+    return { ...readResults(out, config), ran: [], backend: finished.backend as BackendName };
   }
   const session = await RunSession.open(options);
   try {
     const ran = await session.runThrough(stages[stages.length - 1].name);
-    return { metrics: readMetrics(out), ran, backend: session.backend };
+    return { ...readResults(out, config), ran, backend: session.backend };
   } finally {
     session.close();
   }
@@ -188,7 +203,7 @@ export class RunSession {
 
   /** This run's stages in order (baseline stages only when config.baselines). */
   get stages(): string[] {
-    return STAGES.filter((s) => !s.baseline || this.config.baselines).map((s) => s.name);
+    return stagesFor(this.config).map((s) => s.name);
   }
 
   isDone(stage: string): boolean {
@@ -200,7 +215,7 @@ export class RunSession {
    * names. A stage that reruns makes every later stage unfinished: its inputs may change.
    */
   async runThrough(target: string, hooks: { progress?: Progress; signal?: AbortSignal } = {}): Promise<string[]> {
-    const stages = stagesUntil(STAGES.filter((s) => !s.baseline || this.config.baselines), target);
+    const stages = stagesUntil(stagesFor(this.config), target);
     // Each call brings its own reporter and signal (a notebook cell's); none means none.
     this.ctx.progress = hooks.progress ?? this.defaultProgress;
     this.ctx.signal = hooks.signal ?? this.defaultSignal;
@@ -222,8 +237,8 @@ export class RunSession {
       if (stage.name === "eval") {
         // seconds: the stages' compute time up to evaluation, summed over every session that
         // ran them (not idle time between notebook cells); the one metric identical runs may differ in.
-        const file = this.ctx.file("metrics.json");
-        const metrics = JSON.parse(fs.readFileSync(file, "utf8")) as Metrics;
+        const file = this.ctx.file(metricsFile(this.config));
+        const metrics = JSON.parse(fs.readFileSync(file, "utf8")) as { seconds: number };
         metrics.seconds = Math.round(Object.values(m.stages).reduce((a, st) => a + st.seconds, 0) * 10) / 10;
         writeFileAtomic(file, `${JSON.stringify(metrics, null, 2)}\n`);
       }
@@ -240,6 +255,12 @@ export class RunSession {
   close(): void {
     this.ctx.dispose();
   }
+}
+
+function readResults(out: string, config: RunConfig): Pick<RunResult, "metrics" | "proxyMetrics"> {
+  if (!config.proxyOnly) return { metrics: readMetrics(out) };
+  const file = path.join(out, PROXY_METRICS_FILE);
+  return { proxyMetrics: fs.existsSync(file) ? (JSON.parse(fs.readFileSync(file, "utf8")) as ProxyMetrics) : undefined };
 }
 
 function readMetrics(out: string): Metrics | undefined {

@@ -10,8 +10,10 @@ import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { summarise, type AblationRow } from "../src/ablate/results";
+import { summarise, wholeRun, type AblationRow } from "../src/ablate/results";
+import type { ProxyMetrics } from "../src/stages/evaluate-proxy";
 import { readManifest } from "../src/store/manifest";
+import { readPrompts } from "../src/store/arrow-tables";
 import { snapshot } from "./helpers/tree";
 import { build } from "./helpers/build";
 
@@ -39,13 +41,16 @@ before(() => {
 after(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
 const cellDir = (strategy: string, seed: number) => path.join(sweep, "cells", `${strategy}-b4-s${seed}`);
+const poolTasks = (seed: number) => new Set(readPrompts(path.join(cellDir("random", seed), "prompts.arrow")).filter((p) => p.split === "pool").map((p) => p.task)).size;
 
 describe("proxyrm ablate", () => {
   it("writes ablation.json (one row per cell, with metrics) and ablation.html with a figure per metric", () => {
     const rows = JSON.parse(fs.readFileSync(path.join(sweep, "ablation.json"), "utf8")) as AblationRow[];
     assert.equal(rows.length, 4);
     assert.deepEqual(rows.map((r) => `${r.strategy}/${r.budget}/${r.seed}`).sort(), ["coreset-eft/4/101", "coreset-eft/4/102", "random/4/101", "random/4/102"]);
-    for (const r of rows) assert.equal(typeof r.metrics.gold_win_rate, "number");
+    for (const r of rows) assert.equal(typeof wholeRun(r.metrics)?.gold_win_rate, "number");
+    // What the sweep held fixed travels with each row: preset and the task families in the pool.
+    for (const r of rows) assert.deepEqual(r.setting, { preset: "tiny", task_families: poolTasks(r.seed) });
     const page = fs.readFileSync(path.join(sweep, "ablation.html"), "utf8");
     assert.match(page, /id="fig-ablation-gold_win_rate"/);
     assert.match(page, /id="fig-ablation-proxy_spearman"/);
@@ -92,6 +97,33 @@ describe("proxyrm ablate", () => {
     assert.match(r.stderr, /3 done earlier/);
     assert.ok(fs.existsSync(path.join(victim, "metrics.json")));
     assert.deepEqual(snapshot(cellDir("coreset-eft", 101)), untouched);
+  });
+
+  it("--proxy-only stops each cell after the proxy, with the same proxy metrics as the whole run", () => {
+    const proxySweep = path.join(tmp, "proxy-sweep");
+    const r = proxyrm([...GRID, "--proxy-only", "--out", proxySweep], tmp);
+    assert.equal(r.status, 0, r.stderr);
+    const rows = JSON.parse(fs.readFileSync(path.join(proxySweep, "ablation.json"), "utf8")) as AblationRow[];
+    const whole = JSON.parse(fs.readFileSync(path.join(sweep, "ablation.json"), "utf8")) as AblationRow[];
+    assert.equal(rows.length, 4);
+    for (const row of rows) {
+      const m = row.metrics as ProxyMetrics;
+      assert.equal(m.proxy_only, true);
+      assert.deepEqual(row.setting, { preset: "tiny", proxy_only: true, task_families: poolTasks(row.seed) });
+      const dir = path.join(proxySweep, "cells", `${row.strategy}-b4-s${row.seed}`);
+      for (const f of ["metrics.json", "pairs.arrow", "proxy_scores.arrow", "report.html", "models/dpo.ckpt", "models/expert_only.ckpt"]) {
+        assert.ok(!fs.existsSync(path.join(dir, f)), `a proxy-only cell wrote ${f}`);
+      }
+      // Proxy quality does not depend on what would have come after it.
+      const full = whole.find((w) => w.strategy === row.strategy && w.seed === row.seed)!.metrics;
+      for (const k of ["expert_queries", "proxy_spearman", "proxy_pair_accuracy", "proxy_ece", "offpolicy_proxy_spearman", "offpolicy_proxy_pair_accuracy", "offpolicy_proxy_ece"] as const) {
+        assert.equal(m[k], full[k], `${row.strategy} s${row.seed} ${k}`);
+      }
+      assert.deepEqual(m.histograms, full.histograms);
+    }
+    assert.ok(summarise(rows).some((s) => s.metric === "proxy_spearman"));
+    assert.ok(!summarise(rows).some((s) => s.metric === "gold_win_rate"), "a proxy-only sweep has no win rate");
+    assert.match(fs.readFileSync(path.join(proxySweep, "ablation.html"), "utf8"), /id="fig-ablation-proxy_spearman"/);
   });
 
   it("refuses bad grids with one line and exit 2, writing nothing", () => {

@@ -160,6 +160,26 @@ describe("proxyrm run --preset tiny", () => {
   });
 });
 
+describe("proxyrm run --proxy-only", () => {
+  it("stops after the proxy: prints the proxies' agreement, writes proxy_metrics.json with the whole run's numbers, no pairs or DPO", async () => {
+    const cwd = workDir("proxy-only");
+    const result = await proxyrm(["run", "--preset", "tiny", "--out", "run", "--seed", "3", "--proxy-only"], { cwd });
+    assert.equal(result.code, 0, result.stderr);
+    const dir = path.join(cwd, "run");
+    const m = JSON.parse(fs.readFileSync(path.join(dir, "proxy_metrics.json"), "utf8")) as Record<string, unknown>;
+    const whole = readMetrics(finishedDir);
+    assert.equal(m.proxy_only, true);
+    for (const k of ["expert_queries", "proxy_spearman", "proxy_pair_accuracy", "proxy_ece", "offpolicy_proxy_ece"]) assert.equal(m[k], whole[k], k);
+    for (const f of ["metrics.json", "pairs.arrow", "report.html", "models/dpo.ckpt"]) assert.ok(!fs.existsSync(path.join(dir, f)), f);
+    assert.match(result.stdout, /proxy-only run done/);
+    assert.ok(result.stdout.includes(`spearman ${(m.proxy_spearman as number).toFixed(3)}`), result.stdout);
+    assert.doesNotMatch(result.stdout, /win rate/);
+    const again = await proxyrm(["run", "--preset", "tiny", "--out", "run", "--seed", "3", "--proxy-only"], { cwd });
+    assert.equal(again.code, 0, again.stderr);
+    assert.match(again.stdout, /finished earlier/);
+  });
+});
+
 // ---------------------------------------------------------------- bad input
 
 interface BadCase {

@@ -20,6 +20,8 @@ export interface AblationPlan {
   seed: number;
   seeds: number;
   rounds?: number;
+  /** Cells stop after the proxy (`run --proxy-only`): proxy metrics only, minutes for 30 seeds. */
+  proxyOnly?: boolean;
 }
 
 export interface Cell {
@@ -48,7 +50,11 @@ export function planCells(plan: AblationPlan): Cell[] {
   for (const seed of seedsOf(plan)) {
     for (const budget of plan.budgets) {
       for (const strategy of plan.strategies) {
-        const flags: DeepPartial<RunConfig> = { seed, select: { strategy, budget, ...(plan.rounds ? { rounds: plan.rounds } : {}) } };
+        const flags: DeepPartial<RunConfig> = {
+          seed,
+          select: { strategy, budget, ...(plan.rounds ? { rounds: plan.rounds } : {}) },
+          ...(plan.proxyOnly ? { proxyOnly: true } : {}),
+        };
         const config = resolveConfig(plan.preset, plan.base, flags);
         cells.push({ strategy, budget, seed, dir: path.join(plan.out, "cells", `${strategy}-b${budget}-s${seed}`), config });
       }

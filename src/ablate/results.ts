@@ -2,14 +2,28 @@
  * ablation.json (DESIGN.md: a list of {strategy, budget, seed, metrics}) and its summary: the
  * mean and 95% Student-t interval over seeds of each metric, per strategy and budget.
  */
-import { meanInterval } from "../eval/metrics";
+import { meanInterval } from "../eval/stats";
 import type { Metrics } from "../stages/evaluate";
+import type { ProxyMetrics } from "../stages/evaluate-proxy";
+
+/** A whole run's metrics.json, or a proxy-only run's proxy_metrics.json. */
+export type AblationMetrics = Metrics | ProxyMetrics;
+
+/** What a sweep held fixed, for reading several sweeps side by side (the C2 map's axes). */
+export type AblationSetting = Record<string, string | number | boolean>;
 
 export interface AblationRow {
   strategy: string;
   budget: number;
   seed: number;
-  metrics: Metrics;
+  /** The sweep's preset, its --config fields (flattened, "world.clusterSkew"), rounds, proxy-only, and the world's task families. */
+  setting?: AblationSetting;
+  metrics: AblationMetrics;
+}
+
+/** The whole-run metrics, or undefined for a proxy-only row. */
+export function wholeRun(m: AblationMetrics): Metrics | undefined {
+  return "proxy_only" in m ? undefined : m;
 }
 
 export interface CellSummary {
@@ -21,17 +35,31 @@ export interface CellSummary {
   n: number;
 }
 
+export interface AblationMetric {
+  label: string;
+  /** The value in one cell; null where the run has none (a proxy-only row's win rate). */
+  value: (m: AblationMetrics) => number | null;
+  /** Which way is better, for comparisons; absent for descriptive quantities. */
+  higherIsBetter?: boolean;
+}
+
+const whole = (f: (m: Metrics) => number | null) => (m: AblationMetrics) => {
+  const w = wholeRun(m);
+  return w ? f(w) : null;
+};
+
 /** Metrics an ablation compares, with how to read them off a cell (derived ones included). */
-export const ABLATION_METRICS: Record<string, { label: string; value: (m: Metrics) => number | null }> = {
-  gold_win_rate: { label: "gold win rate, M2 vs M1", value: (m) => m.gold_win_rate },
-  gold_gain: { label: "gold mean gain, M2 - M1", value: (m) => m.gold_mean_dpo - m.gold_mean_sft },
-  expert_only_gold_win_rate: { label: "expert-only DPO win rate vs M1", value: (m) => m.expert_only_gold_win_rate },
-  proxy_spearman: { label: "proxy Spearman vs gold", value: (m) => m.proxy_spearman },
-  proxy_pair_accuracy: { label: "proxy pair accuracy", value: (m) => m.proxy_pair_accuracy },
-  proxy_ece: { label: "proxy ECE (lower is better)", value: (m) => m.proxy_ece },
-  offpolicy_proxy_spearman: { label: "off-policy evaluator Spearman", value: (m) => m.offpolicy_proxy_spearman },
-  offpolicy_proxy_ece: { label: "off-policy evaluator ECE", value: (m) => m.offpolicy_proxy_ece },
-  pairs_per_query: { label: "pairs per paid query", value: (m) => m.pairs_per_query },
+export const ABLATION_METRICS: Record<string, AblationMetric> = {
+  gold_win_rate: { label: "gold win rate, M2 vs M1", value: whole((m) => m.gold_win_rate), higherIsBetter: true },
+  gold_gain: { label: "gold mean gain, M2 - M1", value: whole((m) => m.gold_mean_dpo - m.gold_mean_sft), higherIsBetter: true },
+  expert_only_gold_win_rate: { label: "expert-only DPO win rate vs M1", value: whole((m) => m.expert_only_gold_win_rate), higherIsBetter: true },
+  proxy_spearman: { label: "proxy Spearman vs gold", value: (m) => m.proxy_spearman, higherIsBetter: true },
+  proxy_pair_accuracy: { label: "proxy pair accuracy", value: (m) => m.proxy_pair_accuracy, higherIsBetter: true },
+  proxy_ece: { label: "proxy ECE (lower is better)", value: (m) => m.proxy_ece, higherIsBetter: false },
+  offpolicy_proxy_spearman: { label: "off-policy evaluator Spearman", value: (m) => m.offpolicy_proxy_spearman, higherIsBetter: true },
+  offpolicy_proxy_pair_accuracy: { label: "off-policy evaluator pair accuracy", value: (m) => m.offpolicy_proxy_pair_accuracy, higherIsBetter: true },
+  offpolicy_proxy_ece: { label: "off-policy evaluator ECE", value: (m) => m.offpolicy_proxy_ece, higherIsBetter: false },
+  pairs_per_query: { label: "pairs per paid query", value: whole((m) => m.pairs_per_query) },
   label_balance: {
     label: "label entropy (nats; higher = less skewed)",
     value: (m) => {

@@ -7,13 +7,13 @@ import { spawn } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { AbortedError, UserError } from "../errors";
-import { preflight } from "../pipeline";
+import { metricsFile, preflight } from "../pipeline";
 import type { Progress } from "../progress";
-import type { Metrics } from "../stages/evaluate";
+import { readPrompts } from "../store/arrow-tables";
 import { writeFileAtomic } from "../store/atomic";
 import { SHARED_STAGES, planCells, seedCell, seedsOf, sharedConfig, sharedDir, type AblationPlan, type Cell } from "./grid";
 import { writeAblationReport } from "./report";
-import type { AblationRow } from "./results";
+import type { AblationMetrics, AblationRow, AblationSetting } from "./results";
 
 export interface AblateOptions {
   /** Child processes at once (default: 2, the reference machine's cores). */
@@ -77,20 +77,47 @@ function writeConfig(dir: string, config: unknown): string {
   return file;
 }
 
-function cellMetrics(cell: Cell): Metrics | undefined {
-  const file = path.join(cell.dir, "metrics.json");
-  return fs.existsSync(file) ? (JSON.parse(fs.readFileSync(file, "utf8")) as Metrics) : undefined;
+function cellMetrics(cell: Cell): AblationMetrics | undefined {
+  const file = path.join(cell.dir, metricsFile(cell.config));
+  return fs.existsSync(file) ? (JSON.parse(fs.readFileSync(file, "utf8")) as AblationMetrics) : undefined;
 }
 
-function collect(cells: Cell[]): AblationRow[] {
+/** "a.b": value for every leaf of a --config object. */
+function flatten(value: unknown, prefix = "", out: AblationSetting = {}): AblationSetting {
+  if (value !== null && typeof value === "object" && !Array.isArray(value)) {
+    for (const [k, v] of Object.entries(value)) flatten(v, prefix ? `${prefix}.${k}` : k, out);
+  } else if (typeof value === "string" || typeof value === "number" || typeof value === "boolean") out[prefix] = value;
+  return out;
+}
+
+/**
+ * What the sweep held fixed, so a reader can line several sweeps up (the C2 map): the preset, the
+ * --config fields, rounds, proxy-only, and how many task families the world's pool has (read
+ * from the seed's prompts.arrow, so any world reports its own).
+ */
+function sweepSetting(plan: AblationPlan, seed: number): AblationSetting {
+  const fields = flatten(plan.base ?? {});
+  delete fields.preset; // the --preset flag beats the config file's, as in resolveConfig
+  const setting: AblationSetting = { preset: plan.preset ?? String(plan.base?.preset ?? "default"), ...fields };
+  if (plan.rounds) setting.rounds = plan.rounds;
+  if (plan.proxyOnly) setting.proxy_only = true;
+  const prompts = path.join(sharedDir(plan, seed), "prompts.arrow");
+  if (fs.existsSync(prompts)) setting.task_families = new Set(readPrompts(prompts).filter((p) => p.split === "pool").map((p) => p.task)).size;
+  return setting;
+}
+
+function collect(plan: AblationPlan, cells: Cell[]): AblationRow[] {
+  const settings = new Map<number, AblationSetting>();
   return cells.flatMap((c) => {
     const metrics = cellMetrics(c);
-    return metrics ? [{ strategy: c.strategy, budget: c.budget, seed: c.seed, metrics }] : [];
+    if (!metrics) return [];
+    if (!settings.has(c.seed)) settings.set(c.seed, sweepSetting(plan, c.seed));
+    return [{ strategy: c.strategy, budget: c.budget, seed: c.seed, setting: settings.get(c.seed), metrics }];
   });
 }
 
 function writeResults(plan: AblationPlan, cells: Cell[]): AblationRow[] {
-  const rows = collect(cells);
+  const rows = collect(plan, cells);
   writeFileAtomic(path.join(plan.out, "ablation.json"), `${JSON.stringify(rows, null, 2)}\n`);
   return rows;
 }
@@ -126,8 +153,9 @@ export async function runAblation(plan: AblationPlan, options: AblateOptions = {
     const perCell = (Date.now() - cellStart) / ran;
     const eta = Math.round((perCell * (todo.length - ran)) / 1000);
     const m = cellMetrics(cell)!;
+    const win = "gold_win_rate" in m ? `win ${m.gold_win_rate.toFixed(3)}, ` : "";
     progress?.log?.(
-      `ablate: ${done}/${cells.length} cells · ${cell.strategy} b${cell.budget} s${cell.seed}: win ${m.gold_win_rate.toFixed(3)}, proxy spearman ${m.proxy_spearman.toFixed(3)} · ETA ${Math.floor(eta / 60)}m${String(eta % 60).padStart(2, "0")}s`,
+      `ablate: ${done}/${cells.length} cells · ${cell.strategy} b${cell.budget} s${cell.seed}: ${win}proxy spearman ${m.proxy_spearman.toFixed(3)} · ETA ${Math.floor(eta / 60)}m${String(eta % 60).padStart(2, "0")}s`,
     );
   });
   const rows = writeResults(plan, cells);

@@ -14,6 +14,7 @@ interface AblateFlags {
   config?: string;
   out?: string;
   rounds?: number;
+  proxyOnly?: boolean;
   jobs: number;
 }
 
@@ -32,13 +33,14 @@ export function registerAblate(program: Command): void {
     .option("--preset <name>", "size preset for every cell: tiny | smoke | default")
     .option("--config <file>", "JSON file with RunConfig fields applied to every cell")
     .option("--rounds <n>", "active-learning rounds per cell", parseInteger("--rounds", 1, 1000))
+    .option("--proxy-only", "cells stop after the proxy: proxy metrics against gold, no pairs, DPO or report (many seeds in minutes)")
     .option("--jobs <n>", "cells run at once, one process each", parseInteger("--jobs", 1, 64), 2)
     .option("--out <dir>", "sweep directory (default runs/ablate-<preset>)")
     .action(async (flags: AblateFlags) => {
       const strategies = flags.strategies.split(",").map((s) => s.trim()).filter(Boolean);
       if (strategies.length === 0) throw new BadOptionError("--strategies", "name at least one strategy");
       const base = flags.config ? readConfigFile(flags.config) : undefined;
-      const out = flags.out ?? `runs/ablate-${flags.preset ?? base?.preset ?? "default"}`;
+      const out = flags.out ?? `runs/ablate-${flags.preset ?? base?.preset ?? "default"}${flags.proxyOnly ? "-proxy" : ""}`;
       const { runAblation } = await import("../ablate/run");
       const controller = new AbortController();
       const onSigint = () => controller.abort();
@@ -54,6 +56,7 @@ export function registerAblate(program: Command): void {
             seed: flags.seed,
             seeds: flags.seeds,
             rounds: flags.rounds,
+            proxyOnly: flags.proxyOnly,
           },
           { jobs: flags.jobs, progress: cliReporter(), signal: controller.signal },
         );

@@ -5,7 +5,7 @@ import { BadOptionError } from "../errors";
 import { strategies } from "../select";
 import { parseInteger, parseNumber } from "./options";
 import { cliReporter } from "./progress";
-import { formatSummary } from "./summary";
+import { formatProxySummary, formatSummary } from "./summary";
 
 interface RunFlags {
   preset?: string;
@@ -22,6 +22,7 @@ interface RunFlags {
   judgeModel?: string;
   judgeConcurrency?: number;
   baselines?: boolean;
+  proxyOnly?: boolean;
   backend?: string;
   until?: string;
 }
@@ -44,6 +45,7 @@ export function flagsToConfig(f: RunFlags): DeepPartial<RunConfig> {
   // A paid external judge would pay for the baselines' labels too: opt-in there.
   if (f.baselines !== undefined) patch.baselines = f.baselines;
   else if (f.judgeUrl !== undefined) patch.baselines = false;
+  if (f.proxyOnly !== undefined) patch.proxyOnly = f.proxyOnly;
   if (f.backend !== undefined) patch.backend = f.backend as RunConfig["backend"];
   return stripUndefined(patch);
 }
@@ -74,6 +76,7 @@ export function registerRun(program: Command): void {
     .option("--judge-concurrency <n>", "judge calls in flight", parseInteger("--judge-concurrency", 1, 256))
     .option("--baselines", "run the off-policy and expert-only baselines (default on with the built-in expert)")
     .option("--no-baselines", "skip the baselines")
+    .option("--proxy-only", "stop after the proxy: its agreement with gold on held-out responses, no pairs, DPO or report (proxy_metrics.json)")
     .option("--backend <name>", "force a tfjs backend: tensorflow | wasm | cpu")
     .option("--until <stage>", "stop after this stage (resume later without it)")
     .action(async (flags: RunFlags) => {
@@ -88,6 +91,7 @@ export function registerRun(program: Command): void {
       try {
         const result = await runPipeline({ config, out, progress: cliReporter(), signal: controller.signal, judgeApiKey, until: flags.until });
         if (result.metrics) process.stdout.write(formatSummary(out, result.metrics, result.ran.length === 0));
+        else if (result.proxyMetrics) process.stdout.write(formatProxySummary(out, result.proxyMetrics, result.ran.length === 0));
         else process.stdout.write(`${out}: stopped after ${flags.until} as asked; rerun without --until to finish\n`);
       } finally {
         process.off("SIGINT", onSigint);

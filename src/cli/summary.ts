@@ -1,5 +1,6 @@
 /** The closing summary of `proxyrm run`: what was paid, what it bought, and the baselines beside it. */
 import type { Metrics } from "../stages/evaluate";
+import type { ProxyMetrics } from "../stages/evaluate-proxy";
 
 const f = (x: number | null | undefined, digits = 3) => (x === null || x === undefined || Number.isNaN(x) ? "n/a" : x.toFixed(digits));
 
@@ -14,6 +15,18 @@ export function formatSummary(out: string, m: Metrics, alreadyDone: boolean): st
     `  off-policy evaluator   spearman ${f(m.offpolicy_proxy_spearman)}  pair acc ${f(m.offpolicy_proxy_pair_accuracy)}  ECE ${f(m.offpolicy_proxy_ece)}`,
     `  retention (greedy)     ${f(m.retention_sft)} -> ${f(m.retention_dpo)}`,
     `  report                 ${out}/report.html`,
+  ];
+  return `${lines.join("\n")}\n`;
+}
+
+/** A proxy-only run's summary: the proxies against gold, nothing downstream of them. */
+export function formatProxySummary(out: string, m: ProxyMetrics, alreadyDone: boolean): string {
+  const lines = [
+    alreadyDone ? `${out}: finished earlier; nothing was rerun or paid.` : `${out}: proxy-only run done in ${m.seconds}s on ${m.backend}.`,
+    `  expert queries paid   ${m.expert_queries} (cost ${m.expert_cost}), strategy ${m.strategy}`,
+    `  proxy vs gold          spearman ${f(m.proxy_spearman)}  pair acc ${f(m.proxy_pair_accuracy)}  ECE ${f(m.proxy_ece)}`,
+    `  off-policy evaluator   spearman ${f(m.offpolicy_proxy_spearman)}  pair acc ${f(m.offpolicy_proxy_pair_accuracy)}  ECE ${f(m.offpolicy_proxy_ece)}`,
+    `  metrics                ${out}/proxy_metrics.json (no pairs, DPO or report: --proxy-only)`,
   ];
   return `${lines.join("\n")}\n`;
 }

@@ -41,14 +41,14 @@ export interface Metrics {
   backend: string;
 }
 
-function histogram(scores: number[]): number[] {
+export function histogram(scores: number[]): number[] {
   const h = new Array(SCORE_LEVELS).fill(0);
   for (const s of scores) h[s]++;
   return h;
 }
 
 const mean = (xs: number[]) => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : NaN);
-const round = (x: number) => (Number.isFinite(x) ? Math.round(x * 1e6) / 1e6 : x);
+export const round = (x: number) => (Number.isFinite(x) ? Math.round(x * 1e6) / 1e6 : x);
 
 /** Samples per held-out prompt from a model with the eval stream (common random numbers across models). */
 async function heldoutSamples(ctx: RunContext, model: TinyGPT, stage: string): Promise<{ prompts: string[]; texts: string[]; ids: string[] }> {
@@ -77,7 +77,8 @@ async function retention(ctx: RunContext, model: TinyGPT): Promise<number> {
   return mean(held.map((p, i) => (goldRubric(p.prompt, greedy[i]).score === 5 ? 1 : 0)));
 }
 
-async function proxyAgreement(ctx: RunContext, name: ProxyName) {
+/** A proxy's agreement with and calibration to the gold rubric on M1's held-out responses. */
+export async function proxyAgreement(ctx: RunContext, name: ProxyName) {
   const text = ctx.promptText();
   const held = ctx.responses().filter((r) => r.source === "policy-heldout");
   const gold = held.map((r) => goldRubric(text.get(r.prompt_id)!, r.text).score);
