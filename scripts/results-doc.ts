@@ -7,7 +7,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { C2_CONTROLS, claimC1, claimC2, claimC3, EQUIVALENCE_MARGINS, type ClaimComparison } from "../src/ablate/claims";
-import { wholeRun, type AblationRow, type AblationSetting } from "../src/ablate/results";
+import { wholeRun, type AnyAblationRow, type AblationSetting } from "../src/ablate/results";
 import { formatSummary } from "../src/cli/summary";
 import { meanInterval } from "../src/eval/stats";
 import {
@@ -50,7 +50,7 @@ export interface ResultsManifest {
 }
 
 export interface Section extends SectionSpec {
-  rows: AblationRow[];
+  rows: AnyAblationRow[];
   setting: AblationSetting;
 }
 
@@ -59,8 +59,8 @@ const PNG_METRICS = ["gold_win_rate", "proxy_spearman", "proxy_pair_accuracy", "
 
 export const ablationDir = (root: string) => path.join(root, "docs", "ablation");
 
-function readRows(file: string): AblationRow[] {
-  return JSON.parse(fs.readFileSync(file, "utf8")) as AblationRow[];
+function readRows(file: string): AnyAblationRow[] {
+  return JSON.parse(fs.readFileSync(file, "utf8")) as AnyAblationRow[];
 }
 
 export function loadManifest(root: string): ResultsManifest {
@@ -83,7 +83,7 @@ function describeSetting(setting: AblationSetting): string {
 }
 
 /** Sum of the cells' stage compute seconds (metrics.seconds), in minutes. */
-function computeMinutes(rows: readonly AblationRow[]): string {
+function computeMinutes(rows: readonly AnyAblationRow[]): string {
   return (rows.reduce((a, r) => a + r.metrics.seconds, 0) / 60).toFixed(1);
 }
 
@@ -174,7 +174,7 @@ function c2Map(sections: readonly Section[], metrics: readonly string[]): string
   return out.join("\n").trimEnd();
 }
 
-function headline(sections: readonly Section[], manifest: ResultsManifest, defaultRows: AblationRow[] | undefined): string {
+function headline(sections: readonly Section[], manifest: ResultsManifest, defaultRows: AnyAblationRow[] | undefined): string {
   const main = sections.find((s) => s.name === manifest.headline);
   if (!main) throw new Error(`sections.json: headline "${manifest.headline}" is not a section`);
   const n = seedsOf(main.rows).length;
@@ -207,7 +207,7 @@ function headline(sections: readonly Section[], manifest: ResultsManifest, defau
   return lines.join("\n");
 }
 
-function defaultSection(manifest: ResultsManifest, rows: AblationRow[] | undefined): string {
+function defaultSection(manifest: ResultsManifest, rows: AnyAblationRow[] | undefined): string {
   const out = ["## The default run", ""];
   if (!manifest.default) return "";
   out.push("```sh", manifest.default.command, "```", "");
@@ -216,7 +216,7 @@ function defaultSection(manifest: ResultsManifest, rows: AblationRow[] | undefin
     return out.join("\n");
   }
   out.push(`Preset default, strategy ${strategiesOf(rows).join(", ")}, budget ${budgetsOf(rows).join(", ")}, seeds ${seedList(seedsOf(rows))}. Data: \`docs/ablation/${manifest.default.json}\`.`, "");
-  const metrics: [string, (r: AblationRow) => number | null | undefined][] = [
+  const metrics: [string, (r: AnyAblationRow) => number | null | undefined][] = [
     ["gold win rate, M2 (DPO on proxy pairs) vs M1", (r) => wholeRun(r.metrics)?.gold_win_rate],
     ["gold mean score gain M2 - M1", (r) => { const m = wholeRun(r.metrics); return m ? m.gold_mean_dpo - m.gold_mean_sft : null; }],
     ["expert-only DPO win rate vs M1 (same budget)", (r) => wholeRun(r.metrics)?.expert_only_gold_win_rate],

@@ -5,7 +5,7 @@
  * interval over seeds.
  */
 import { claimC1, claimC2, claimC3, EQUIVALENCE_MARGINS, type ClaimComparison } from "../src/ablate/claims";
-import { ABLATION_METRICS, summarise, type AblationRow } from "../src/ablate/results";
+import { ABLATION_METRICS, summarise, type AnyAblationRow } from "../src/ablate/results";
 import { perSeed, type Comparison, type Verdict } from "../src/eval/compare";
 import { meanInterval } from "../src/eval/stats";
 
@@ -20,9 +20,9 @@ export function mdTable(headers: string[], rows: string[][]): string {
 }
 
 export const label = (metric: string) => ABLATION_METRICS[metric]?.label ?? metric;
-export const seedsOf = (rows: readonly AblationRow[]) => [...new Set(rows.map((r) => r.seed))].sort((a, b) => a - b);
-export const strategiesOf = (rows: readonly AblationRow[]) => [...new Set(rows.map((r) => r.strategy))];
-export const budgetsOf = (rows: readonly AblationRow[]) => [...new Set(rows.map((r) => r.budget))].sort((a, b) => a - b);
+export const seedsOf = (rows: readonly AnyAblationRow[]) => [...new Set(rows.map((r) => r.seed))].sort((a, b) => a - b);
+export const strategiesOf = (rows: readonly AnyAblationRow[]) => [...new Set(rows.map((r) => r.strategy))];
+export const budgetsOf = (rows: readonly AnyAblationRow[]) => [...new Set(rows.map((r) => r.budget))].sort((a, b) => a - b);
 
 /** "101-105" for a run of consecutive seeds, else a list. */
 export function seedList(seeds: readonly number[]): string {
@@ -31,7 +31,7 @@ export function seedList(seeds: readonly number[]): string {
 }
 
 /** Mean and 95% interval over seeds of each metric present, per strategy and budget. */
-export function cellTable(rows: readonly AblationRow[]): string {
+export function cellTable(rows: readonly AnyAblationRow[]): string {
   const summary = summarise([...rows]);
   // The expert-only baseline is not per strategy: it is in the C3 table, once per seed.
   const cols = ["gold_win_rate", "gold_gain", "proxy_spearman", "proxy_pair_accuracy", "proxy_ece", "label_balance"].filter((m) => summary.some((s) => s.metric === m));
@@ -56,7 +56,7 @@ function comparisonColumns(c: Comparison): string[] {
 }
 const COMPARISON_HEADERS = ["difference (paired, 95%)", "p, Holm", "TOST p, Holm (margin)", "MDE (80%)", "verdict"];
 
-export function c1Table(rows: readonly AblationRow[]): string | undefined {
+export function c1Table(rows: readonly AnyAblationRow[]): string | undefined {
   const c1 = claimC1(rows);
   if (c1.length === 0) return undefined;
   return mdTable(
@@ -65,7 +65,7 @@ export function c1Table(rows: readonly AblationRow[]): string | undefined {
   );
 }
 
-export function c3Table(rows: readonly AblationRow[]): string | undefined {
+export function c3Table(rows: readonly AnyAblationRow[]): string | undefined {
   const c3 = claimC3(rows);
   if (c3.length === 0) return undefined;
   // Pairs per query: averaged within a seed over the budget's cells, then over seeds.
@@ -82,11 +82,11 @@ export function c3Table(rows: readonly AblationRow[]): string | undefined {
 }
 
 /** Metrics with a margin that the rows have: the ones C2 tests. */
-export function testedMetrics(rows: readonly AblationRow[], wanted: readonly string[]): string[] {
+export function testedMetrics(rows: readonly AnyAblationRow[], wanted: readonly string[]): string[] {
   return wanted.filter((m) => EQUIVALENCE_MARGINS[m] !== undefined && rows.some((r) => ABLATION_METRICS[m].value(r.metrics) !== null));
 }
 
-export function c2Tables(rows: readonly AblationRow[], metrics: readonly string[]): string | undefined {
+export function c2Tables(rows: readonly AnyAblationRow[], metrics: readonly string[]): string | undefined {
   const parts: string[] = [];
   for (const metric of testedMetrics(rows, metrics)) {
     const c2 = claimC2(rows, metric);

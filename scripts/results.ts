@@ -17,7 +17,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { curveFigure } from "../src/ablate/report";
-import { summarise, type AblationRow } from "../src/ablate/results";
+import { summarise, type AnyAblationRow } from "../src/ablate/results";
 import { html, renderPage } from "../src/report/html";
 import { plotlySource } from "../src/report/write";
 import { ablationDir, buildReadmeBlock, buildResultsPage, loadManifest, withReadmeBlock } from "./results-doc";
@@ -41,7 +41,7 @@ function renderPng(figure: ReturnType<typeof curveFigure>, file: string): void {
 }
 
 function renderPngs(name: string): void {
-  const rows = JSON.parse(fs.readFileSync(path.join(ablationDir(ROOT), `${name}.json`), "utf8")) as AblationRow[];
+  const rows = JSON.parse(fs.readFileSync(path.join(ablationDir(ROOT), `${name}.json`), "utf8")) as AnyAblationRow[];
   const summary = summarise(rows);
   for (const metric of PLOTS.filter((m) => summary.some((s) => s.metric === m))) renderPng(curveFigure(summary, metric), path.join(ablationDir(ROOT), `${name}-${metric}.png`));
 }

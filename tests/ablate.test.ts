@@ -10,7 +10,7 @@ import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { summarise, wholeRun, type AblationRow } from "../src/ablate/results";
+import { summarise, wholeRun, type AblationRow, type AnyAblationRow } from "../src/ablate/results";
 import type { ProxyMetrics } from "../src/stages/evaluate-proxy";
 import { readManifest } from "../src/store/manifest";
 import { readPrompts } from "../src/store/arrow-tables";
@@ -103,7 +103,7 @@ describe("proxyrm ablate", () => {
     const proxySweep = path.join(tmp, "proxy-sweep");
     const r = proxyrm([...GRID, "--proxy-only", "--out", proxySweep], tmp);
     assert.equal(r.status, 0, r.stderr);
-    const rows = JSON.parse(fs.readFileSync(path.join(proxySweep, "ablation.json"), "utf8")) as AblationRow[];
+    const rows = JSON.parse(fs.readFileSync(path.join(proxySweep, "ablation.json"), "utf8")) as AnyAblationRow[];
     const whole = JSON.parse(fs.readFileSync(path.join(sweep, "ablation.json"), "utf8")) as AblationRow[];
     assert.equal(rows.length, 4);
     for (const row of rows) {

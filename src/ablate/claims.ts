@@ -9,7 +9,7 @@
  * controls within one sweep).
  */
 import { compareFamily, perSeed, type Comparison } from "../eval/compare";
-import { ABLATION_METRICS, wholeRun, type AblationMetrics, type AblationRow } from "./results";
+import { ABLATION_METRICS, wholeRun, type AblationMetrics, type AnyAblationRow } from "./results";
 
 /**
  * Equivalence margins: the smallest difference that would matter, per metric, fixed in
@@ -36,7 +36,7 @@ export interface ClaimComparison {
   result: Comparison;
 }
 
-const budgetsOf = (rows: readonly AblationRow[]) => [...new Set(rows.map((r) => r.budget))].sort((a, b) => a - b);
+const budgetsOf = (rows: readonly AnyAblationRow[]) => [...new Set(rows.map((r) => r.budget))].sort((a, b) => a - b);
 
 /** On-policy metric -> the off-policy evaluator's same metric. */
 const OFF_POLICY: Record<string, (m: AblationMetrics) => number | null> = {
@@ -45,7 +45,7 @@ const OFF_POLICY: Record<string, (m: AblationMetrics) => number | null> = {
   proxy_ece: (m) => m.offpolicy_proxy_ece,
 };
 
-export function claimC1(rows: readonly AblationRow[], metrics = Object.keys(OFF_POLICY)): ClaimComparison[] {
+export function claimC1(rows: readonly AnyAblationRow[], metrics = Object.keys(OFF_POLICY)): ClaimComparison[] {
   const withOff = rows.filter((r) => r.metrics.offpolicy_proxy_spearman !== null);
   return metrics.flatMap((metric) => {
     const spec = ABLATION_METRICS[metric];
@@ -65,7 +65,7 @@ export function claimC1(rows: readonly AblationRow[], metrics = Object.keys(OFF_
   });
 }
 
-export function claimC3(rows: readonly AblationRow[]): ClaimComparison[] {
+export function claimC3(rows: readonly AnyAblationRow[]): ClaimComparison[] {
   const withBaseline = rows.filter((r) => wholeRun(r.metrics)?.expert_only_gold_win_rate != null);
   const budgets = budgetsOf(withBaseline);
   const results = compareFamily(
@@ -83,7 +83,7 @@ export function claimC3(rows: readonly AblationRow[]): ClaimComparison[] {
 }
 
 /** Each non-control strategy vs each control present, for one metric: one Holm family. */
-export function claimC2(rows: readonly AblationRow[], metric: string, controls: readonly string[] = C2_CONTROLS): ClaimComparison[] {
+export function claimC2(rows: readonly AnyAblationRow[], metric: string, controls: readonly string[] = C2_CONTROLS): ClaimComparison[] {
   const spec = ABLATION_METRICS[metric];
   if (!spec) throw new RangeError(`claimC2: unknown metric "${metric}"`);
   const present = controls.filter((c) => rows.some((r) => r.strategy === c));

@@ -7,7 +7,7 @@ import * as path from "node:path";
 import { writeFileAtomic } from "../store/atomic";
 import { html, renderPage, table, type Figure, type PlacedFigure } from "../report/html";
 import { plotlySource } from "../report/write";
-import { ABLATION_METRICS, summarise, type AblationRow, type CellSummary } from "./results";
+import { ABLATION_METRICS, summarise, type AnyAblationRow, type CellSummary } from "./results";
 
 const COLOURS = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b", "#e377c2", "#7f7f7f"];
 
@@ -55,7 +55,7 @@ export function curveFigure(summary: CellSummary[], metric: string): Figure {
   };
 }
 
-export function renderAblation(rows: AblationRow[], title: string): string {
+export function renderAblation(rows: AnyAblationRow[], title: string): string {
   const summary = summarise(rows);
   const metrics = Object.keys(ABLATION_METRICS).filter((m) => summary.some((s) => s.metric === m));
   const placed: PlacedFigure[] = metrics.map((m) => ({ id: `fig-ablation-${m}`, figure: curveFigure(summary, m) }));
@@ -72,7 +72,7 @@ ${table(
   return renderPage({ title, body, figures: placed, plotlySource: plotlySource() });
 }
 
-export function writeAblationReport(out: string, rows: AblationRow[]): string {
+export function writeAblationReport(out: string, rows: AnyAblationRow[]): string {
   const file = path.join(out, "ablation.html");
   writeFileAtomic(file, renderAblation(rows, `proxyrm ablation: ${path.basename(path.resolve(out))}`));
   return file;

@@ -12,14 +12,18 @@ export type AblationMetrics = Metrics | ProxyMetrics;
 /** What a sweep held fixed, for reading several sweeps side by side (the C2 map's axes). */
 export type AblationSetting = Record<string, string | number | boolean>;
 
-export interface AblationRow {
+/** One cell of a sweep; `M` is Metrics for whole-run sweeps (the default), ProxyMetrics for --proxy-only ones. */
+export interface AblationRow<M extends AblationMetrics = Metrics> {
   strategy: string;
   budget: number;
   seed: number;
   /** The sweep's preset, its --config fields (flattened, "world.clusterSkew"), rounds, proxy-only, and the world's task families. */
   setting?: AblationSetting;
-  metrics: AblationMetrics;
+  metrics: M;
 }
+
+/** A row of either kind of sweep. */
+export type AnyAblationRow = AblationRow<AblationMetrics>;
 
 /** The whole-run metrics, or undefined for a proxy-only row. */
 export function wholeRun(m: AblationMetrics): Metrics | undefined {
@@ -70,7 +74,7 @@ export const ABLATION_METRICS: Record<string, AblationMetric> = {
   },
 };
 
-export function summarise(rows: AblationRow[]): CellSummary[] {
+export function summarise(rows: readonly AnyAblationRow[]): CellSummary[] {
   const out: CellSummary[] = [];
   const strategies = [...new Set(rows.map((r) => r.strategy))];
   const budgets = [...new Set(rows.map((r) => r.budget))].sort((a, b) => a - b);

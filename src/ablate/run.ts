@@ -13,7 +13,7 @@ import { readPrompts } from "../store/arrow-tables";
 import { writeFileAtomic } from "../store/atomic";
 import { SHARED_STAGES, planCells, seedCell, seedsOf, sharedConfig, sharedDir, type AblationPlan, type Cell } from "./grid";
 import { writeAblationReport } from "./report";
-import type { AblationMetrics, AblationRow, AblationSetting } from "./results";
+import type { AblationMetrics, AnyAblationRow, AblationSetting } from "./results";
 
 export interface AblateOptions {
   /** Child processes at once (default: 2, the reference machine's cores). */
@@ -106,7 +106,7 @@ function sweepSetting(plan: AblationPlan, seed: number): AblationSetting {
   return setting;
 }
 
-function collect(plan: AblationPlan, cells: Cell[]): AblationRow[] {
+function collect(plan: AblationPlan, cells: Cell[]): AnyAblationRow[] {
   const settings = new Map<number, AblationSetting>();
   return cells.flatMap((c) => {
     const metrics = cellMetrics(c);
@@ -116,13 +116,13 @@ function collect(plan: AblationPlan, cells: Cell[]): AblationRow[] {
   });
 }
 
-function writeResults(plan: AblationPlan, cells: Cell[]): AblationRow[] {
+function writeResults(plan: AblationPlan, cells: Cell[]): AnyAblationRow[] {
   const rows = collect(plan, cells);
   writeFileAtomic(path.join(plan.out, "ablation.json"), `${JSON.stringify(rows, null, 2)}\n`);
   return rows;
 }
 
-export async function runAblation(plan: AblationPlan, options: AblateOptions = {}): Promise<AblationRow[]> {
+export async function runAblation(plan: AblationPlan, options: AblateOptions = {}): Promise<AnyAblationRow[]> {
   const jobs = options.jobs ?? 2;
   const cells = planCells(plan);
   // Every cell's config and inputs are checked before anything is written.
