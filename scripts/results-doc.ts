@@ -174,6 +174,8 @@ function c2Map(sections: readonly Section[], metrics: readonly string[]): string
   return out.join("\n").trimEnd();
 }
 
+const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? "" : "s"}`;
+
 function headline(sections: readonly Section[], manifest: ResultsManifest, defaultRows: AnyAblationRow[] | undefined): string {
   const main = sections.find((s) => s.name === manifest.headline);
   if (!main) throw new Error(`sections.json: headline "${manifest.headline}" is not a section`);
@@ -192,7 +194,7 @@ function headline(sections: readonly Section[], manifest: ResultsManifest, defau
     const decided = all.filter(({ c }) => c.result.verdict !== "inconclusive" && c.result.verdict !== "too few seeds");
     const detail = decided.map(({ c, sweep }) => `${c.arm} vs ${c.control} at budget ${c.budget} in \`${sweep}\`: ${c.result.verdict}, ${c.result.diff >= 0 ? "+" : ""}${f3(c.result.diff)} ± ${f3(c.result.halfWidth)}`);
     lines.push(
-      `- **C2, ${label(metric)}** (each acquisition function vs each control, ${all.length} comparisons over ${new Set(all.map((x) => x.sweep)).size} sweeps): ${verdictCounts(all.map((x) => x.c))}; MDE ${mdeRange(all.map((x) => x.c))}.` +
+      `- **C2, ${label(metric)}** (each acquisition function vs each control, ${all.length} comparisons over ${plural(new Set(all.map((x) => x.sweep)).size, "sweep")}): ${verdictCounts(all.map((x) => x.c))}; MDE ${mdeRange(all.map((x) => x.c))}.` +
         (detail.length ? ` Decided: ${detail.join("; ")}.` : ""),
     );
   }
