@@ -217,7 +217,10 @@ function defaultSection(manifest: ResultsManifest, rows: AnyAblationRow[] | unde
     out.push(`Not run yet: \`docs/ablation/${manifest.default.json}\` is missing.`);
     return out.join("\n");
   }
-  out.push(`Preset default, strategy ${strategiesOf(rows).join(", ")}, budget ${budgetsOf(rows).join(", ")}, seeds ${seedList(seedsOf(rows))}. Data: \`docs/ablation/${manifest.default.json}\`.`, "");
+  const planned = Number(/--seeds (\d+)/.exec(manifest.default.command)?.[1]);
+  const done = seedsOf(rows).length;
+  const partial = planned > done ? ` (${done} of the command's ${planned} seeds so far; rerunning it resumes)` : "";
+  out.push(`Preset default, strategy ${strategiesOf(rows).join(", ")}, budget ${budgetsOf(rows).join(", ")}, seeds ${seedList(seedsOf(rows))}${partial}. Data: \`docs/ablation/${manifest.default.json}\`.`, "");
   const metrics: [string, (r: AnyAblationRow) => number | null | undefined][] = [
     ["gold win rate, M2 (DPO on proxy pairs) vs M1", (r) => wholeRun(r.metrics)?.gold_win_rate],
     ["gold mean score gain M2 - M1", (r) => { const m = wholeRun(r.metrics); return m ? m.gold_mean_dpo - m.gold_mean_sft : null; }],
@@ -314,7 +317,7 @@ export function buildReadmeBlock(root: string): string {
     formatSummary("runs/default", first.m, false).trimEnd(),
     "```",
     "",
-    `(That is seed ${first.seed}'s run; \`npm start\` runs seed 1, a seed used while building the world. Over seeds ${seedList(whole.map((w) => w.seed))} the gold win rate is ${pm(win)} and expert-only DPO's ${pm(eo)}: \`docs/RESULTS.md\`.)`,
+    `(That is seed ${first.seed}'s run; \`npm start\` runs seed 1, a seed used while building the world. "done in" is stage compute time, which depends on the machine and its load. Over seeds ${seedList(whole.map((w) => w.seed))} the gold win rate is ${pm(win)} and expert-only DPO's ${pm(eo)}: \`docs/RESULTS.md\`.)`,
   ].join("\n");
 }
 
