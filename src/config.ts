@@ -28,6 +28,10 @@ export interface OracleConfig {
   concurrency: number;
   timeoutMs: number;
   retries: number;
+  /** First wait before a retry (doubled per retry, jittered, capped at 60 s). */
+  backoffMs: number;
+  /** Consecutive transport failures (network, timeout, 5xx) after which the run stops. */
+  breakerThreshold: number;
 }
 
 export interface RunConfig {
@@ -59,7 +63,7 @@ const base = (): RunConfig => ({
   sft: { steps: 1200, batchSize: 32, lr: 3e-3 },
   generate: { k: 4, temperature: 1, topK: 0, maxNewTokens: 12, batchSize: 256 },
   select: { strategy: "coreset-eft", budget: 100, rounds: 1 },
-  oracle: { kind: "rubric", noise: 0.05, costPerCall: 0.01, latencyMs: 0, concurrency: 1, timeoutMs: 60000, retries: 3 },
+  oracle: { kind: "rubric", noise: 0.05, costPerCall: 0.01, latencyMs: 0, concurrency: 1, timeoutMs: 60000, retries: 3, backoffMs: 500, breakerThreshold: 5 },
   proxy: {
     kind: "heads",
     eft: { steps: 150, batchSize: 16, lr: 3e-4 },
@@ -201,6 +205,8 @@ export function validateConfig(c: RunConfig): void {
   positiveInt("oracle.concurrency", c.oracle.concurrency);
   positiveInt("oracle.timeoutMs", c.oracle.timeoutMs);
   positiveInt("oracle.retries", c.oracle.retries, 0);
+  positiveInt("oracle.backoffMs", c.oracle.backoffMs, 0);
+  positiveInt("oracle.breakerThreshold", c.oracle.breakerThreshold);
   if (c.oracle.kind === "llm" && (!c.oracle.url || !c.oracle.model)) {
     throw new BadOptionError("--judge-url", "an LLM judge needs both --judge-url and --judge-model");
   }

@@ -369,7 +369,9 @@ describe("tables", () => {
     assert.equal(pairs.shape[0], (resultsA.get("pairs")!.data as proxyrm.PairsPayload).pairs);
     assert.deepEqual(runA.table("selection").columns, ["rank", "round", "response_id"]);
     const baseline = Math.floor(BUDGET / CONFIG.generate.k) * CONFIG.generate.k;
-    assert.deepEqual(runA.table("ledger").shape, [BUDGET + baseline, 7], "expert and baseline calls");
+    // A pending record and the record closing it per call (docs/oracles.md).
+    assert.deepEqual(runA.table("ledger").shape, [2 * (BUDGET + baseline), 10], "expert and baseline calls");
+    assert.deepEqual(runA.table("ledger").columns, ["call", "status", "response_id", "oracle", "score", "rationale", "error", "cost", "reask", "tag"]);
     assert.ok(runA.tables().includes("proxy_scores"));
   });
 

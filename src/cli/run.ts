@@ -23,6 +23,7 @@ interface RunFlags {
   baselines?: boolean;
   backend?: string;
   until?: string;
+  probe?: boolean;
 }
 
 /** Flags -> the config fields they set (undefined = not given). */
@@ -73,6 +74,7 @@ export function registerRun(program: Command): void {
     .option("--no-baselines", "skip the baselines")
     .option("--backend <name>", "force a tfjs backend: tensorflow | wasm | cpu")
     .option("--until <stage>", "stop after this stage (resume later without it)")
+    .option("--no-probe", "skip the free GET <url>/models check of each endpoint before training")
     .action(async (flags: RunFlags) => {
       const file = flags.config ? readConfigFile(flags.config) : undefined;
       const config = resolveConfig(flags.preset as PresetName | undefined, file, flagsToConfig(flags));
@@ -83,7 +85,7 @@ export function registerRun(program: Command): void {
       const onSigint = () => controller.abort();
       process.once("SIGINT", onSigint);
       try {
-        const result = await runPipeline({ config, out, progress: cliReporter(), signal: controller.signal, judgeApiKey, until: flags.until });
+        const result = await runPipeline({ config, out, progress: cliReporter(), signal: controller.signal, judgeApiKey, until: flags.until, probe: flags.probe });
         if (result.metrics) process.stdout.write(formatSummary(out, result.metrics, result.ran.length === 0));
         else process.stdout.write(`${out}: stopped after ${flags.until} as asked; rerun without --until to finish\n`);
       } finally {

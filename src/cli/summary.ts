@@ -7,6 +7,9 @@ export function formatSummary(out: string, m: Metrics, alreadyDone: boolean): st
   const lines = [
     alreadyDone ? `${out}: finished earlier; nothing was rerun or paid.` : `${out}: done in ${m.seconds}s on ${m.backend}.`,
     `  expert queries paid   ${m.expert_queries} (cost ${m.expert_cost}), strategy ${m.strategy}`,
+    ...((m.expert_failed_items ?? 0) > 0
+      ? [`  items without a label ${m.expert_failed_items} (no score after a re-ask: ${m.expert_noscore_replies} replies; unknown outcome: ${m.expert_unknown_calls} calls; see ledger.jsonl)`]
+      : []),
     `  preference pairs      ${m.pairs} (${f(m.pairs_per_query, 1)}x the queries)`,
     `  gold win rate M2 vs M1 ${f(m.gold_win_rate)}   (gold mean ${f(m.gold_mean_sft, 2)} -> ${f(m.gold_mean_dpo, 2)})`,
     `  expert-only DPO        ${f(m.expert_only_gold_win_rate)}   (baseline: pairs from the expert labels alone)`,

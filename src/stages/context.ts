@@ -123,6 +123,9 @@ export class RunContext {
           timeoutMs: o.timeoutMs,
           retries: o.retries,
           costPerCall: o.costPerCall,
+          concurrency: o.concurrency,
+          backoffMs: o.backoffMs,
+          breakerThreshold: o.breakerThreshold,
         });
       }
       return new RubricOracle({ noise: o.noise, costPerCall: o.costPerCall, latencyMs: o.latencyMs, seed: deriveSeed(this.config.seed, "oracle") });

@@ -12,10 +12,21 @@ import type { ResponseRow, ResponseSource } from "../types";
 import { goldRubric } from "../world/rubric";
 import type { RunContext } from "./context";
 import { proxyEvaluator, type ProxyName } from "./proxy";
+import { selectedIds } from "./query";
+import { ledgerCounts } from "../oracle/ledger";
 
 export interface Metrics {
+  /** Paid expert calls in the ledger (untagged): scored, paid failures, unknown outcomes. */
   expert_queries: number;
+  /** What those calls cost. */
   expert_cost: number;
+  // Optional: metrics.json files written before the journal-first gate lack them.
+  /** Selected items left without a label: no score after the re-ask, unknown outcome, or budget spent. */
+  expert_failed_items?: number;
+  /** Paid calls whose reply had no score (each re-asked once while budget lasted). */
+  expert_noscore_replies?: number;
+  /** Paid calls of unknown outcome (pending when their process died). */
+  expert_unknown_calls?: number;
   pairs: number;
   pairs_per_query: number;
   gold_win_rate: number;
@@ -109,13 +120,17 @@ export async function evalStage(ctx: RunContext): Promise<Metrics> {
   const on = await proxyAgreement(ctx, "proxy");
   const off = baselines ? await proxyAgreement(ctx, "offpolicy") : undefined;
   const labels = ctx.labels();
+  const paid = ledgerCounts(ctx.dir);
   const pairs = readPairs(ctx.file("pairs.arrow")).length;
   const expertOnlyPairs = baselines ? readPairs(ctx.file("expert_only_pairs.arrow")).length : 0;
   return {
-    expert_queries: labels.length,
-    expert_cost: round(labels.reduce((a, l) => a + l.cost, 0)),
+    expert_queries: paid.paid,
+    expert_cost: round(paid.cost),
+    expert_failed_items: selectedIds(ctx).length - labels.length,
+    expert_noscore_replies: paid.noScore,
+    expert_unknown_calls: paid.unknown,
     pairs,
-    pairs_per_query: round(pairs / Math.max(1, labels.length)),
+    pairs_per_query: round(pairs / Math.max(1, paid.paid)),
     gold_win_rate: round(winRate(sft.prompts, sft.texts, dpo.texts)),
     gold_mean_sft: round(mean(sft.texts.map((t, i) => goldRubric(sft.prompts[i], t).score))),
     gold_mean_dpo: round(mean(dpo.texts.map((t, i) => goldRubric(dpo.prompts[i], t).score))),
