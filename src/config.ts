@@ -13,12 +13,20 @@ import { defaultTinyGPTConfig, type TinyGPTConfig } from "./policy/tinygpt";
 import type { HeadsConfig } from "./proxy/heads";
 import type { WorldConfig } from "./world/world";
 
+/** What a person labelling may be called: it goes into the oracle name, the ledger and labels.oracle. */
+export const PERSON_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
+
 export type PresetName = "tiny" | "smoke" | "default";
 export const PRESETS: readonly PresetName[] = ["tiny", "smoke", "default"];
 
 export interface OracleConfig {
-  /** "rubric": the built-in gold rubric (simulated expert); "llm": an OpenAI-compatible judge. */
-  kind: "rubric" | "llm";
+  /**
+   * "rubric": the built-in gold rubric (simulated expert); "llm": an OpenAI-compatible judge;
+   * "human": a person (`person`) scoring on `proxyrm label`'s page or the lab's widget.
+   */
+  kind: "rubric" | "llm" | "human";
+  /** Human only: who labels (letters, digits, "_", "." or "-"); labels.oracle is "human:<person>". */
+  person?: string;
   /** Rubric only: probability that a label is off by one. */
   noise: number;
   costPerCall: number;
@@ -106,7 +114,7 @@ function merge<T>(target: T, patch: DeepPartial<T> | undefined, where: string): 
   for (const [key, value] of Object.entries(patch)) {
     const path = where ? `${where}.${key}` : key;
     const current = out[key];
-    const optional = ["prompts", "url", "model", "backend"].includes(key) && current === undefined;
+    const optional = ["prompts", "url", "model", "backend", "person"].includes(key) && current === undefined;
     if (!(key in out) && !optional) throw new BadOptionError(path, "unknown config field");
     if (current !== null && typeof current === "object" && !Array.isArray(current)) {
       out[key] = merge(current, value as DeepPartial<typeof current>, path);
@@ -198,7 +206,7 @@ export function validateConfig(c: RunConfig): void {
   for (const [key, v] of [["prompts", c.prompts], ["oracle.url", c.oracle.url], ["oracle.model", c.oracle.model]] as const) {
     if (v !== undefined && (typeof v !== "string" || v === "")) throw new BadOptionError(key, `expected a non-empty string, got ${JSON.stringify(v)}`);
   }
-  if (!["rubric", "llm"].includes(c.oracle.kind)) throw new BadOptionError("oracle.kind", `must be "rubric" or "llm", got "${c.oracle.kind}"`);
+  if (!["rubric", "llm", "human"].includes(c.oracle.kind)) throw new BadOptionError("oracle.kind", `must be "rubric", "llm" or "human", got "${c.oracle.kind}"`);
   if (!(c.oracle.noise >= 0 && c.oracle.noise <= 1)) throw new BadOptionError("oracle.noise", `must be in [0, 1], got ${c.oracle.noise}`);
   if (!(c.oracle.costPerCall >= 0)) throw new BadOptionError("oracle.costPerCall", `must be >= 0, got ${c.oracle.costPerCall}`);
   positiveInt("oracle.latencyMs", c.oracle.latencyMs, 0);
@@ -209,6 +217,17 @@ export function validateConfig(c: RunConfig): void {
   positiveInt("oracle.breakerThreshold", c.oracle.breakerThreshold);
   if (c.oracle.kind === "llm" && (!c.oracle.url || !c.oracle.model)) {
     throw new BadOptionError("--judge-url", "an LLM judge needs both --judge-url and --judge-model");
+  }
+  if (c.oracle.kind === "human") {
+    if (typeof c.oracle.person !== "string" || !PERSON_NAME.test(c.oracle.person)) {
+      throw new BadOptionError("--human", `a person's name of letters, digits, "_", "." or "-" (at most 64), got ${JSON.stringify(c.oracle.person)}`);
+    }
+    if (c.oracle.url !== undefined) throw new BadOptionError("--human", "a person and --judge-url cannot both be the expert");
+    // Both would need the person in the middle of a stage: label one round, pay no baseline.
+    if (c.select.rounds > 1) throw new BadOptionError("--rounds", "a person labels the selection in one round (proxyrm label); --rounds needs an oracle the run can call");
+    if (c.baselines) throw new BadOptionError("--baselines", "the expert-only baseline would need a person to label its prompts too; leave baselines off with --human");
+  } else if (c.oracle.person !== undefined) {
+    throw new BadOptionError("oracle.person", `is for oracle.kind "human", not "${c.oracle.kind}"`);
   }
   if (!["eft", "heads"].includes(c.proxy.kind)) throw new BadOptionError("proxy.kind", `must be "eft" or "heads", got "${c.proxy.kind}"`);
   positiveInt("proxy.heads.members", c.proxy.heads.members);

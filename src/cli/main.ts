@@ -12,6 +12,7 @@ import { registerSelect } from "./select";
 import { registerExport } from "./export";
 import { registerReport } from "./report";
 import { registerKernel } from "./kernel";
+import { registerLabel } from "./label";
 
 export async function main(argv: string[]): Promise<number> {
   const program = new Command("proxyrm")
@@ -25,6 +26,7 @@ export async function main(argv: string[]): Promise<number> {
   registerExport(program);
   registerReport(program);
   registerKernel(program);
+  registerLabel(program);
   try {
     await program.parseAsync(argv, { from: "user" });
     return 0;

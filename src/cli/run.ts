@@ -20,6 +20,7 @@ interface RunFlags {
   judgeUrl?: string;
   judgeModel?: string;
   judgeConcurrency?: number;
+  human?: string;
   baselines?: boolean;
   backend?: string;
   until?: string;
@@ -40,9 +41,11 @@ export function flagsToConfig(f: RunFlags): DeepPartial<RunConfig> {
     if (f.judgeUrl !== undefined && !/^https?:\/\/[^\s]+$/.test(f.judgeUrl)) throw new BadOptionError("--judge-url", `not an http(s) URL: "${f.judgeUrl}"`);
     patch.oracle = { kind: f.judgeUrl !== undefined ? "llm" : undefined, url: f.judgeUrl, model: f.judgeModel, concurrency: f.judgeConcurrency };
   }
-  // A paid external judge would pay for the baselines' labels too: opt-in there.
+  if (f.human !== undefined) patch.oracle = { ...patch.oracle, kind: "human", person: f.human };
+  // A paid external judge would pay for the baselines' labels too: opt-in there (and a person
+  // would have to label the expert-only baseline's prompts: off).
   if (f.baselines !== undefined) patch.baselines = f.baselines;
-  else if (f.judgeUrl !== undefined) patch.baselines = false;
+  else if (f.judgeUrl !== undefined || f.human !== undefined) patch.baselines = false;
   if (f.backend !== undefined) patch.backend = f.backend as RunConfig["backend"];
   return stripUndefined(patch);
 }
@@ -70,6 +73,7 @@ export function registerRun(program: Command): void {
     .option("--judge-url <url>", "OpenAI-compatible judge base URL (key from PROXYRM_JUDGE_API_KEY or OPENAI_API_KEY)")
     .option("--judge-model <name>", "model name for the judge endpoint")
     .option("--judge-concurrency <n>", "judge calls in flight", parseInteger("--judge-concurrency", 1, 256))
+    .option("--human <name>", "a person is the expert: the run stops after select until `proxyrm label` has their scores")
     .option("--baselines", "run the off-policy and expert-only baselines (default on with the built-in expert)")
     .option("--no-baselines", "skip the baselines")
     .option("--backend <name>", "force a tfjs backend: tensorflow | wasm | cpu")

@@ -10,6 +10,7 @@ import type { BackendName } from "../backend";
 import type { RunConfig } from "../config";
 import { LlmJudgeOracle } from "../oracle/llm-judge";
 import { RubricOracle } from "../oracle/rubric";
+import { HumanOracle } from "../oracle/human";
 import { ExpertGate } from "../oracle/gate";
 import type { JudgeItem, Oracle } from "../oracle/types";
 import { loadCheckpoint, saveCheckpoint } from "../policy/checkpoint";
@@ -128,6 +129,7 @@ export class RunContext {
           breakerThreshold: o.breakerThreshold,
         });
       }
+      if (o.kind === "human") return new HumanOracle(o.person!, o.costPerCall);
       return new RubricOracle({ noise: o.noise, costPerCall: o.costPerCall, latencyMs: o.latencyMs, seed: deriveSeed(this.config.seed, "oracle") });
     });
   }

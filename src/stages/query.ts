@@ -12,6 +12,7 @@ import { writeFileAtomic } from "../store/atomic";
 import { readEmbeddings, writeEmbeddings } from "../store/embeddings";
 import { UserError } from "../errors";
 import type { GateReport } from "../oracle/gate";
+import { HumanOracle, LabelsAwaitedError, awaitingHuman } from "../oracle/human";
 import type { JudgeItem } from "../oracle/types";
 import type { LabelRow, ResponseRow } from "../types";
 import type { ProxyScores } from "../proxy/types";
@@ -147,6 +148,12 @@ export async function labelThroughGate(
 }
 
 export async function labelStage(ctx: RunContext): Promise<void> {
+  const oracle = ctx.oracle();
+  if (oracle instanceof HumanOracle) {
+    // A person scores on `proxyrm label`'s page or the lab's widget; the run waits for them.
+    const waiting = awaitingHuman(ctx.dir, oracle);
+    if (waiting.length > 0) throw new LabelsAwaitedError(ctx.dir, waiting.length, selectedIds(ctx).length, oracle.person);
+  }
   const byId = new Map(ctx.responses().map((r) => [r.response_id, r]));
   const items = ctx.judgeItems(selectedIds(ctx).map((id) => byId.get(id)!));
   await labelThroughGate(ctx, items, { budget: ctx.config.select.budget, stage: "label", file: "labels.arrow" });
