@@ -14,7 +14,7 @@ import { silentProgress, type Progress } from "./progress";
 import { writeFileAtomic } from "./store/atomic";
 import { checkSameConfig, readManifest, writeManifest, type Manifest } from "./store/manifest";
 import { RunContext } from "./stages/context";
-import { probeRunEndpoints } from "./endpoint/run-endpoints";
+import { probeRunEndpoints, type EndpointKeys } from "./endpoint/run-endpoints";
 import { lockRunDir } from "./store/run-lock";
 import { evalStage, type Metrics } from "./stages/evaluate";
 import { dpoStage, expertOnlyStage, pairsStage } from "./stages/optimise";
@@ -64,6 +64,9 @@ export interface RunOptions {
   signal?: AbortSignal;
   /** An LLM judge's key, from the environment via the CLI; never written anywhere. */
   judgeApiKey?: string;
+  /** An external policy's and embedder's keys, likewise. */
+  policyApiKey?: string;
+  embedApiKey?: string;
   /** Stop after this stage (an ablation's shared per-seed prefix); the run is then unfinished. */
   until?: string;
   /** Check the config's endpoints (GET <url>/models, free) before anything runs. Default true. */
@@ -172,7 +175,7 @@ export class RunSession {
     // run needs no endpoint: reopening it (a notebook showing results) must not need one.
     const stages = STAGES.filter((s) => !s.baseline || config.baselines);
     if (options.probe !== false && !(manifest && stages.every((s) => manifest.stages[s.name]))) {
-      await probeRunEndpoints(config, { judge: options.judgeApiKey }, options.signal);
+      await probeRunEndpoints(config, keysOf(options), options.signal);
     }
     // One process at a time: a second one exits 2 naming this one's pid (store/run-lock.ts).
     const release = lockRunDir(out);
@@ -204,7 +207,7 @@ export class RunSession {
       stages: {},
     };
     writeManifest(out, manifest);
-    const ctx = new RunContext(out, config, tf, backend, options.progress ?? silentProgress, options.signal, options.judgeApiKey);
+    const ctx = new RunContext(out, config, tf, backend, options.progress ?? silentProgress, options.signal, keysOf(options));
     return new RunSession(out, config, manifest, ctx, ctx.progress, options.signal, release);
   }
 
@@ -268,6 +271,10 @@ export class RunSession {
     this.ctx.dispose();
     this.release();
   }
+}
+
+function keysOf(options: Omit<RunOptions, "until">): EndpointKeys {
+  return { judge: options.judgeApiKey, policy: options.policyApiKey, embed: options.embedApiKey };
 }
 
 function readMetrics(out: string): Metrics | undefined {

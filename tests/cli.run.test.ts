@@ -229,6 +229,12 @@ const BAD: BadCase[] = [
     culprit: ["p.jsonl", "line 3", "prompt"],
   },
   {
+    name: "--prompts with a prompt the built-in world does not know",
+    args: [...TINY, "--prompts", "p.jsonl"],
+    setup: write("p.jsonl", '{"prompt": "rev abc"}\n{"prompt": "Write a poem about the sea"}\n'),
+    culprit: ["p.jsonl", "prompt 2", "Write a poem", "--policy-url"],
+  },
+  {
     name: "--prompts with an unknown extension",
     args: [...TINY, "--prompts", "bad.txt"],
     setup: write("bad.txt", "reverse abc\n"),
@@ -292,9 +298,11 @@ describe("proxyrm run --prompts", () => {
   it("a jsonl pool with duplicates: prompts.arrow's pool split is the file's prompts, deduplicated, in order", async () => {
     const cwd = workDir("own-prompts");
     const rows: { prompt: string; task?: string }[] = [];
-    for (let i = 0; i < 20; i++) rows.push(i % 3 === 0 ? { prompt: `proxyrm test prompt ${i}`, task: "mine" } : { prompt: `proxyrm test prompt ${i}` });
-    rows.splice(5, 0, { prompt: "proxyrm test prompt 1" }, { prompt: "proxyrm test prompt 3", task: "mine" });
-    rows.push({ prompt: "proxyrm test prompt 19" });
+    // Prompts of the built-in tasks (the built-in policy and rubric refuse any other, tested below).
+    const own = (i: number) => `rev ${"abcdefgh"[i % 8]}${"abcdefgh"[Math.floor(i / 8)]}hhgh`;
+    for (let i = 0; i < 20; i++) rows.push(i % 3 === 0 ? { prompt: own(i), task: "mine" } : { prompt: own(i) });
+    rows.splice(5, 0, { prompt: own(1) }, { prompt: own(3), task: "mine" });
+    rows.push({ prompt: own(19) });
     fs.writeFileSync(path.join(cwd, "pool.jsonl"), `${rows.map((r) => JSON.stringify(r)).join("\n")}\n\n`);
     const result = await proxyrm([...TINY, "--prompts", "pool.jsonl"], { cwd });
     assert.equal(result.code, 0, result.stderr);

@@ -357,11 +357,11 @@ describe("rerunning a run directory", () => {
     async () => {
       const file = path.join(tmp, "own-prompts.jsonl");
       const dir = path.join(tmp, "own-prompts");
-      const prompts = Array.from({ length: 6 }, (_, i) => JSON.stringify({ prompt: `proxyrm pipeline test prompt ${i}` }));
+      const prompts = Array.from({ length: 6 }, (_, i) => JSON.stringify({ prompt: `sort ${"abcdef"[i]}hgfhg` }));
       fs.writeFileSync(file, `${prompts.join("\n")}\n`);
       const config = tiny(SEED, { prompts: file });
       await runPipeline({ config, out: dir });
-      fs.appendFileSync(file, `${JSON.stringify({ prompt: "proxyrm pipeline test prompt added later" })}\n`);
+      fs.appendFileSync(file, `${JSON.stringify({ prompt: "sort ghhgfa" })}\n`);
       const before = snapshot(dir);
       await assert.rejects(runPipeline({ config, out: dir }), (err: Error) => {
         assert.ok(err instanceof UserError, `not a UserError: ${err.stack}`);

@@ -13,6 +13,7 @@ import { registerExport } from "./export";
 import { registerReport } from "./report";
 import { registerKernel } from "./kernel";
 import { registerLabel } from "./label";
+import { registerServe } from "./serve";
 
 export async function main(argv: string[]): Promise<number> {
   const program = new Command("proxyrm")
@@ -27,6 +28,7 @@ export async function main(argv: string[]): Promise<number> {
   registerReport(program);
   registerKernel(program);
   registerLabel(program);
+  registerServe(program);
   try {
     await program.parseAsync(argv, { from: "user" });
     return 0;

@@ -14,6 +14,8 @@ import type { RunContext } from "./context";
 import { proxyEvaluator, type ProxyName } from "./proxy";
 import { selectedIds } from "./query";
 import { ledgerCounts } from "../oracle/ledger";
+import { isExternalPolicy } from "../config";
+import { evalExternal } from "./evaluate-external";
 
 export interface Metrics {
   /** Paid expert calls in the ledger (untagged): scored, paid failures, unknown outcomes. */
@@ -50,16 +52,26 @@ export interface Metrics {
   reliability: { proxy: ReliabilityBin[]; offpolicy: ReliabilityBin[] | null };
   seconds: number;
   backend: string;
+  /**
+   * With an external policy (evaluate-external.ts): true; the gold_* and retention metrics are
+   * NaN, written as null (no M2 is trained here), the proxy_* metrics are against the judge on held-out
+   * responses, and histograms.heldout_gold holds the judge's scores.
+   */
+  policy_endpoint?: boolean;
+  /** External policy: the judge's mean score of M1's held-out responses (null without a judge to call). */
+  judge_mean_heldout?: number | null;
+  /** External policy: paid judge calls on held-out responses (ledger tag "eval", not expert_queries). */
+  judge_eval_calls?: number;
 }
 
-function histogram(scores: number[]): number[] {
+export function histogram(scores: number[]): number[] {
   const h = new Array(SCORE_LEVELS).fill(0);
   for (const s of scores) h[s]++;
   return h;
 }
 
-const mean = (xs: number[]) => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : NaN);
-const round = (x: number) => (Number.isFinite(x) ? Math.round(x * 1e6) / 1e6 : x);
+export const mean = (xs: number[]) => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : NaN);
+export const round = (x: number) => (Number.isFinite(x) ? Math.round(x * 1e6) / 1e6 : x);
 
 /** Samples per held-out prompt from a model with the eval stream (common random numbers across models). */
 async function heldoutSamples(ctx: RunContext, model: TinyGPT, stage: string): Promise<{ prompts: string[]; texts: string[]; ids: string[] }> {
@@ -105,6 +117,7 @@ async function proxyAgreement(ctx: RunContext, name: ProxyName) {
 }
 
 export async function evalStage(ctx: RunContext): Promise<Metrics> {
+  if (isExternalPolicy(ctx.config)) return evalExternal(ctx);
   const baselines = ctx.config.baselines;
   const sft = await heldoutSamples(ctx, ctx.model("sft"), "eval sft");
   const dpo = await heldoutSamples(ctx, ctx.model("dpo"), "eval dpo");

@@ -13,6 +13,7 @@ import { readEmbeddings, writeEmbeddings } from "../store/embeddings";
 import { UserError } from "../errors";
 import type { GateReport } from "../oracle/gate";
 import { HumanOracle, LabelsAwaitedError, awaitingHuman } from "../oracle/human";
+import { judgeUserMessage } from "../oracle/judge-prompt";
 import type { JudgeItem } from "../oracle/types";
 import type { LabelRow, ResponseRow } from "../types";
 import type { ProxyScores } from "../proxy/types";
@@ -25,6 +26,7 @@ export function poolResponses(ctx: RunContext): ResponseRow[] {
 }
 
 export async function embedStage(ctx: RunContext): Promise<void> {
+  if (ctx.config.embed.url !== undefined) return embedWithEndpoint(ctx);
   const pool = poolResponses(ctx);
   const text = ctx.promptText();
   const model = ctx.model("sft");
@@ -41,6 +43,28 @@ export async function embedStage(ctx: RunContext): Promise<void> {
     ids: [...pool.map((r) => r.response_id), ...pool.map((r) => r.response_id)],
     views: [...pool.map(() => "ift" as const), ...pool.map(() => "eft" as const)],
     dim: d,
+    data,
+  });
+}
+
+/**
+ * The endpoint's views: IFT embeds the prompt as written, EFT the judge's input (instruction and
+ * response, as the judge reads them: judgeUserMessage).
+ */
+async function embedWithEndpoint(ctx: RunContext): Promise<void> {
+  const pool = poolResponses(ctx);
+  const text = ctx.promptText();
+  const embedder = ctx.embedEndpoint();
+  const ift = await embedder.embed(pool.map((r) => text.get(r.prompt_id)!), ctx.progress, ctx.signal, "embed ift");
+  const eft = await embedder.embed(pool.map((r) => judgeUserMessage(text.get(r.prompt_id)!, r.text)), ctx.progress, ctx.signal, "embed eft");
+  if (ift.dim !== eft.dim) throw new Error(`the embedder gave ${ift.dim} and ${eft.dim} dimensions`);
+  const data = new Float32Array(pool.length * 2 * ift.dim);
+  data.set(ift.data, 0);
+  data.set(eft.data, pool.length * ift.dim);
+  writeEmbeddings(ctx.file("embeddings.arrow"), {
+    ids: [...pool.map((r) => r.response_id), ...pool.map((r) => r.response_id)],
+    views: [...pool.map(() => "ift" as const), ...pool.map(() => "eft" as const)],
+    dim: ift.dim,
     data,
   });
 }
