@@ -9,10 +9,6 @@ import type * as TF from "@tensorflow/tfjs";
 import type { BackendName } from "../backend";
 import type { RunConfig } from "../config";
 import { LlmJudgeOracle } from "../oracle/llm-judge";
-import { EndpointEmbedder } from "../embed/endpoint-embedder";
-import { EndpointPolicy } from "../policy/endpoint-policy";
-import { ReplyJournal } from "../endpoint/reply-journal";
-import { endpointClient, type EndpointKeys } from "../endpoint/run-endpoints";
 import { RubricOracle } from "../oracle/rubric";
 import { HumanOracle } from "../oracle/human";
 import { ExpertGate } from "../oracle/gate";
@@ -24,10 +20,6 @@ import { Rng, deriveSeed } from "../rng";
 import { readLabels, readPrompts, readResponses, writeResponses } from "../store/arrow-tables";
 import { writeFileAtomic } from "../store/atomic";
 import type { LabelRow, PromptRow, ResponseRow } from "../types";
-
-/** Journals of the external policy's completions and the embedder's vectors. */
-export const POLICY_REPLIES = "policy_replies.jsonl";
-export const EMBED_REPLIES = "embed_replies.jsonl";
 
 export class RunContext {
   private readonly models = new Map<string, TinyGPT>();
@@ -41,8 +33,8 @@ export class RunContext {
     /** Replaced per call by the notebook API (each cell has its own display and interrupt). */
     public progress: Progress,
     public signal?: AbortSignal,
-    /** API keys of the endpoints; never written anywhere. */
-    private readonly keys: EndpointKeys = {},
+    /** API keys of the endpoints (judge, policy, embedder); never written anywhere. */
+    readonly keys: { readonly judge?: string; readonly policy?: string; readonly embed?: string } = {},
   ) {}
 
   file(name: string): string {
@@ -139,22 +131,6 @@ export class RunContext {
       }
       if (o.kind === "human") return new HumanOracle(o.person!, o.costPerCall);
       return new RubricOracle({ noise: o.noise, costPerCall: o.costPerCall, latencyMs: o.latencyMs, seed: deriveSeed(this.config.seed, "oracle") });
-    });
-  }
-
-  /** The external policy (config.policy.url), with its reply journal. */
-  policyEndpoint(): EndpointPolicy {
-    return this.memo("policyEndpoint", () => {
-      const p = this.config.policy;
-      return new EndpointPolicy(endpointClient("policy", p, this.keys.policy), p, new ReplyJournal<string[]>(this.file(POLICY_REPLIES)));
-    });
-  }
-
-  /** The external embedder (config.embed.url), with its reply journal. */
-  embedEndpoint(): EndpointEmbedder {
-    return this.memo("embedEndpoint", () => {
-      const e = this.config.embed;
-      return new EndpointEmbedder(endpointClient("embedder", e, this.keys.embed), e, new ReplyJournal<number[]>(this.file(EMBED_REPLIES)));
     });
   }
 

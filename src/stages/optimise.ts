@@ -9,8 +9,6 @@ import { readPairs, readProxyScores, writePairs } from "../store/arrow-tables";
 import type { PairRow, ResponseRow } from "../types";
 import type { RunContext } from "./context";
 import { isExternalPolicy } from "../config";
-import { exportPairs } from "../store/export";
-import { exportEftDataset } from "../store/export-eft";
 import { labelThroughGate, poolResponses } from "./query";
 
 function scoredPairs(ctx: RunContext, responses: ResponseRow[], scoreOf: (r: ResponseRow) => number | undefined): PairRow[] {
@@ -40,6 +38,9 @@ export async function dpoStage(ctx: RunContext): Promise<void> {
   if (isExternalPolicy(ctx.config)) {
     // The policy is served elsewhere: train it where it lives. The pairs go out as TRL JSONL
     // (DPOTrainer, OpenRLHF) and the labels as an EFT judge dataset.
+    // Loaded here: parquet-wasm (behind export.ts) need not load with every pipeline.
+    const { exportPairs } = await import("../store/export");
+    const { exportEftDataset } = await import("../store/export-eft");
     const pairs = exportPairs(ctx.dir, "trl-jsonl");
     const eft = exportEftDataset(ctx.dir);
     ctx.progress.log?.(`dpo: the policy is an endpoint, so it is not trained here; ${pairs.rows} pairs exported to ${pairs.file}, ${eft.rows} judge examples to ${eft.file}`);

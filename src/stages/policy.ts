@@ -17,6 +17,7 @@ import { BadFileError } from "../errors";
 import { buildWorld, type World } from "../world/world";
 import { TASKS, parsePrompt } from "../world/tasks";
 import type { RunContext } from "./context";
+import { policyEndpoint } from "./endpoints";
 import type * as TF from "@tensorflow/tfjs";
 import type { Progress } from "../progress";
 
@@ -141,7 +142,7 @@ export async function generateStage(ctx: RunContext): Promise<void> {
 /** k samples per pool and held-out prompt from the external policy (journalled as they arrive). */
 async function generateWithEndpoint(ctx: RunContext): Promise<void> {
   const { k, temperature } = ctx.config.generate;
-  const policy = ctx.policyEndpoint();
+  const policy = policyEndpoint(ctx);
   const rows: ResponseRow[] = [];
   for (const [split, source] of [["pool", "policy"], ["heldout", "policy-heldout"]] as const) {
     const prompts = ctx.prompts().filter((p) => p.split === split);

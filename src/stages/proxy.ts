@@ -15,6 +15,7 @@ import { isExternalPolicy } from "../config";
 import { judgeUserMessage } from "../oracle/judge-prompt";
 import type { LabelRow } from "../types";
 import type { RunContext } from "./context";
+import { embedEndpoint } from "./endpoints";
 import { poolResponses } from "./query";
 
 export type ProxyName = "proxy" | "offpolicy";
@@ -52,7 +53,7 @@ export async function fitProxyOn(ctx: RunContext, examples: LabelledQuery[], sta
   if (isExternalPolicy(ctx.config)) {
     // No tiny GPT to read: the heads learn on the embedder's view of the judge input (cached
     // in its reply journal for every pool response since the embed stage).
-    const embedder = ctx.embedEndpoint();
+    const embedder = embedEndpoint(ctx);
     const features = async (items: JudgeQuery[], signal?: AbortSignal) => (await embedder.embed(items.map((q) => judgeUserMessage(q.prompt, q.response)), undefined, signal)).data;
     const dim = readEmbeddings(ctx.file("embeddings.arrow"), { view: "eft" }).dim;
     return fitRewardHeads(ctx.tf, features, dim, examples, cfg.heads, rng, ctx.progress, ctx.signal, stage);

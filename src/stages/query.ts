@@ -18,6 +18,7 @@ import type { JudgeItem } from "../oracle/types";
 import type { LabelRow, ResponseRow } from "../types";
 import type { ProxyScores } from "../proxy/types";
 import type { RunContext } from "./context";
+import { embedEndpoint } from "./endpoints";
 import { fitOnLabels, proxyEvaluator } from "./proxy";
 
 /** Pool responses in a fixed order: the selection pool (indices refer to this order). */
@@ -54,7 +55,7 @@ export async function embedStage(ctx: RunContext): Promise<void> {
 async function embedWithEndpoint(ctx: RunContext): Promise<void> {
   const pool = poolResponses(ctx);
   const text = ctx.promptText();
-  const embedder = ctx.embedEndpoint();
+  const embedder = embedEndpoint(ctx);
   const ift = await embedder.embed(pool.map((r) => text.get(r.prompt_id)!), ctx.progress, ctx.signal, "embed ift");
   const eft = await embedder.embed(pool.map((r) => judgeUserMessage(text.get(r.prompt_id)!, r.text)), ctx.progress, ctx.signal, "embed eft");
   if (ift.dim !== eft.dim) throw new Error(`the embedder gave ${ift.dim} and ${eft.dim} dimensions`);
