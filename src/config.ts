@@ -14,12 +14,20 @@ import type { HeadsConfig } from "./proxy/heads";
 import type { PairsConfig } from "./pairs/build";
 import type { WorldConfig } from "./world/world";
 
+/** What a person labelling may be called: it goes into the oracle name, the ledger and labels.oracle. */
+export const PERSON_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
+
 export type PresetName = "tiny" | "smoke" | "default";
 export const PRESETS: readonly PresetName[] = ["tiny", "smoke", "default"];
 
 export interface OracleConfig {
-  /** "rubric": the built-in gold rubric (simulated expert); "llm": an OpenAI-compatible judge. */
-  kind: "rubric" | "llm";
+  /**
+   * "rubric": the built-in gold rubric (simulated expert); "llm": an OpenAI-compatible judge;
+   * "human": a person (`person`) scoring on `proxyrm label`'s page or the lab's widget.
+   */
+  kind: "rubric" | "llm" | "human";
+  /** Human only: who labels (letters, digits, "_", "." or "-"); labels.oracle is "human:<person>". */
+  person?: string;
   /** Rubric only: probability that a label is off by one. */
   noise: number;
   costPerCall: number;
@@ -29,6 +37,38 @@ export interface OracleConfig {
   concurrency: number;
   timeoutMs: number;
   retries: number;
+  /** First wait before a retry (doubled per retry, jittered, capped at 60 s). */
+  backoffMs: number;
+  /** Consecutive transport failures (network, timeout, 5xx) after which the run stops. */
+  breakerThreshold: number;
+}
+
+/** How proxyrm calls an OpenAI-compatible endpoint (src/endpoint/client.ts). */
+export interface EndpointConfig {
+  /** Base URL (…/v1). Absent: the built-in tiny GPT plays this part. */
+  url?: string;
+  model?: string;
+  /** Requests in flight. */
+  concurrency: number;
+  timeoutMs: number;
+  retries: number;
+  backoffMs: number;
+  /** Consecutive transport failures after which the run stops. */
+  breakerThreshold: number;
+}
+
+/** An external policy: k samples per prompt at generate.temperature. */
+export interface PolicyEndpointConfig extends EndpointConfig {
+  /** "chat": /chat/completions with the prompt as the user message; "completions": /completions with the raw prompt. */
+  api: "chat" | "completions";
+  /** max_tokens per completion. */
+  maxTokens: number;
+}
+
+/** An external embedder for the IFT and EFT views (and the reward heads' features). */
+export interface EmbedEndpointConfig extends EndpointConfig {
+  /** Texts per /embeddings request. */
+  batchSize: number;
 }
 
 export interface RunConfig {
@@ -43,6 +83,10 @@ export interface RunConfig {
   /** rounds: the budget is split evenly; after each round the proxy is refit on the labels so far. */
   select: { strategy: string; budget: number; rounds: number };
   oracle: OracleConfig;
+  /** With a url: the policy M1 is an endpoint (no SFT or DPO here; pairs are exported). */
+  policy: PolicyEndpointConfig;
+  /** With a url: embeddings come from an endpoint. */
+  embed: EmbedEndpointConfig;
   proxy: { kind: "eft" | "heads"; eft: LMTrainConfig; heads: HeadsConfig };
   pairs: PairsConfig;
   dpo: DPOConfig;
@@ -66,7 +110,9 @@ const base = (): RunConfig => ({
   sft: { steps: 1200, batchSize: 32, lr: 3e-3 },
   generate: { k: 4, temperature: 1, topK: 0, maxNewTokens: 12, batchSize: 256 },
   select: { strategy: "coreset-eft", budget: 100, rounds: 1 },
-  oracle: { kind: "rubric", noise: 0.05, costPerCall: 0.01, latencyMs: 0, concurrency: 1, timeoutMs: 60000, retries: 3 },
+  oracle: { kind: "rubric", noise: 0.05, costPerCall: 0.01, latencyMs: 0, concurrency: 1, timeoutMs: 60000, retries: 3, backoffMs: 500, breakerThreshold: 5 },
+  policy: { api: "chat", maxTokens: 256, concurrency: 4, timeoutMs: 120000, retries: 3, backoffMs: 500, breakerThreshold: 5 },
+  embed: { batchSize: 64, concurrency: 4, timeoutMs: 60000, retries: 3, backoffMs: 500, breakerThreshold: 5 },
   proxy: {
     kind: "heads",
     eft: { steps: 150, batchSize: 16, lr: 3e-4 },
@@ -111,7 +157,7 @@ function merge<T>(target: T, patch: DeepPartial<T> | undefined, where: string): 
   for (const [key, value] of Object.entries(patch)) {
     const path = where ? `${where}.${key}` : key;
     const current = out[key];
-    const optional = ["prompts", "url", "model", "backend"].includes(key) && current === undefined;
+    const optional = ["prompts", "url", "model", "backend", "person"].includes(key) && current === undefined;
     if (!(key in out) && !optional) throw new BadOptionError(path, "unknown config field");
     if (current !== null && typeof current === "object" && !Array.isArray(current)) {
       out[key] = merge(current, value as DeepPartial<typeof current>, path);
@@ -200,19 +246,33 @@ export function validateConfig(c: RunConfig): void {
   if (needs.includes("proxy.members") && (c.proxy.kind !== "heads" || c.proxy.heads.members < 2)) {
     throw new BadOptionError("--strategy", `${c.select.strategy} needs an ensemble proxy: proxy.kind "heads" with proxy.heads.members >= 2`);
   }
-  for (const [key, v] of [["prompts", c.prompts], ["oracle.url", c.oracle.url], ["oracle.model", c.oracle.model]] as const) {
+  for (const [key, v] of [["prompts", c.prompts], ["oracle.url", c.oracle.url], ["oracle.model", c.oracle.model], ["policy.url", c.policy.url], ["policy.model", c.policy.model], ["embed.url", c.embed.url], ["embed.model", c.embed.model]] as const) {
     if (v !== undefined && (typeof v !== "string" || v === "")) throw new BadOptionError(key, `expected a non-empty string, got ${JSON.stringify(v)}`);
   }
-  if (!["rubric", "llm"].includes(c.oracle.kind)) throw new BadOptionError("oracle.kind", `must be "rubric" or "llm", got "${c.oracle.kind}"`);
+  if (!["rubric", "llm", "human"].includes(c.oracle.kind)) throw new BadOptionError("oracle.kind", `must be "rubric", "llm" or "human", got "${c.oracle.kind}"`);
   if (!(c.oracle.noise >= 0 && c.oracle.noise <= 1)) throw new BadOptionError("oracle.noise", `must be in [0, 1], got ${c.oracle.noise}`);
   if (!(c.oracle.costPerCall >= 0)) throw new BadOptionError("oracle.costPerCall", `must be >= 0, got ${c.oracle.costPerCall}`);
   positiveInt("oracle.latencyMs", c.oracle.latencyMs, 0);
   positiveInt("oracle.concurrency", c.oracle.concurrency);
   positiveInt("oracle.timeoutMs", c.oracle.timeoutMs);
   positiveInt("oracle.retries", c.oracle.retries, 0);
+  positiveInt("oracle.backoffMs", c.oracle.backoffMs, 0);
+  positiveInt("oracle.breakerThreshold", c.oracle.breakerThreshold);
   if (c.oracle.kind === "llm" && (!c.oracle.url || !c.oracle.model)) {
     throw new BadOptionError("--judge-url", "an LLM judge needs both --judge-url and --judge-model");
   }
+  if (c.oracle.kind === "human") {
+    if (typeof c.oracle.person !== "string" || !PERSON_NAME.test(c.oracle.person)) {
+      throw new BadOptionError("--human", `a person's name of letters, digits, "_", "." or "-" (at most 64), got ${JSON.stringify(c.oracle.person)}`);
+    }
+    if (c.oracle.url !== undefined) throw new BadOptionError("--human", "a person and --judge-url cannot both be the expert");
+    // Both would need the person in the middle of a stage: label one round, pay no baseline.
+    if (c.select.rounds > 1) throw new BadOptionError("--rounds", "a person labels the selection in one round (proxyrm label); --rounds needs an oracle the run can call");
+    if (c.baselines) throw new BadOptionError("--baselines", "the expert-only baseline would need a person to label its prompts too; leave baselines off with --human");
+  } else if (c.oracle.person !== undefined) {
+    throw new BadOptionError("oracle.person", `is for oracle.kind "human", not "${c.oracle.kind}"`);
+  }
+  validateEndpoints(c);
   if (!["eft", "heads"].includes(c.proxy.kind)) throw new BadOptionError("proxy.kind", `must be "eft" or "heads", got "${c.proxy.kind}"`);
   positiveInt("proxy.heads.members", c.proxy.heads.members);
   positiveInt("proxy.heads.hidden", c.proxy.heads.hidden);
@@ -227,4 +287,33 @@ export function validateConfig(c: RunConfig): void {
   if (c.backend !== undefined && (typeof c.backend !== "string" || !["tensorflow", "wasm", "cpu"].includes(c.backend))) {
     throw new BadOptionError("backend", `must be tensorflow, wasm or cpu, got "${c.backend}"`);
   }
+}
+
+/** An external policy replaces the tiny GPT: everything that trains or reads it must go. */
+function validateEndpoints(c: RunConfig): void {
+  for (const [name, e] of [["policy", c.policy], ["embed", c.embed]] as const) {
+    positiveInt(`${name}.concurrency`, e.concurrency);
+    positiveInt(`${name}.timeoutMs`, e.timeoutMs);
+    positiveInt(`${name}.retries`, e.retries, 0);
+    positiveInt(`${name}.backoffMs`, e.backoffMs, 0);
+    positiveInt(`${name}.breakerThreshold`, e.breakerThreshold);
+    if ((e.url === undefined) !== (e.model === undefined)) throw new BadOptionError(`--${name}-url`, `an ${name === "policy" ? "external policy" : "embedder"} needs both --${name}-url and --${name}-model`);
+  }
+  if (!["chat", "completions"].includes(c.policy.api)) throw new BadOptionError("policy.api", `must be "chat" or "completions", got "${c.policy.api}"`);
+  positiveInt("policy.maxTokens", c.policy.maxTokens);
+  positiveInt("embed.batchSize", c.embed.batchSize);
+  if (c.policy.url === undefined) return;
+  const why = "with --policy-url the policy is an endpoint, not the built-in tiny GPT";
+  if (c.embed.url === undefined) throw new BadOptionError("--embed-url", `${why}, whose hidden states are the built-in embeddings: give --embed-url and --embed-model too`);
+  if (c.proxy.kind !== "heads") throw new BadOptionError("--proxy", `${why}: --proxy eft fine-tunes the tiny GPT; use the reward heads (on the endpoint's embeddings)`);
+  if (c.baselines) throw new BadOptionError("--baselines", `${why}: the baselines train the tiny GPT; leave them off`);
+  const needs: readonly string[] = strategies[c.select.strategy as keyof typeof strategies].needs;
+  if (needs.some((n) => n === "proxy" || n.startsWith("proxy."))) {
+    throw new BadOptionError("--strategy", `${c.select.strategy} scores its first round with the built-in off-policy evaluator, which needs the tiny GPT; ${why}: use random, coreset-ift or coreset-eft`);
+  }
+}
+
+/** The policy is an endpoint: no SFT or DPO here, pairs are exported, the judge evaluates. */
+export function isExternalPolicy(c: RunConfig): boolean {
+  return c.policy.url !== undefined;
 }

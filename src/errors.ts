@@ -54,3 +54,17 @@ export class AbortedError extends Error {
     this.name = "AbortedError";
   }
 }
+
+/**
+ * A request stopped by its AbortSignal. `mayHaveBilled`: it was on the wire when it stopped, so
+ * the provider may have billed it (the gate journals such a call as of unknown outcome); false
+ * when it stopped while waiting (a backoff, a concurrency slot), before anything was sent.
+ */
+export class CallAbortedError extends AbortedError {
+  readonly mayHaveBilled: boolean;
+  constructor(stage: string, mayHaveBilled: boolean) {
+    super(stage);
+    this.name = "CallAbortedError";
+    this.mayHaveBilled = mayHaveBilled;
+  }
+}

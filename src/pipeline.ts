@@ -14,6 +14,8 @@ import { silentProgress, type Progress } from "./progress";
 import { writeFileAtomic } from "./store/atomic";
 import { checkSameConfig, readManifest, writeManifest, type Manifest } from "./store/manifest";
 import { RunContext } from "./stages/context";
+import { probeRunEndpoints, type EndpointKeys } from "./endpoint/run-endpoints";
+import { lockRunDir } from "./store/run-lock";
 import { evalStage, type Metrics } from "./stages/evaluate";
 import { PROXY_METRICS_FILE, proxyEvalStage, type ProxyMetrics } from "./stages/evaluate-proxy";
 import { dpoStage, expertOnlyStage, pairsStage } from "./stages/optimise";
@@ -75,8 +77,13 @@ export interface RunOptions {
   signal?: AbortSignal;
   /** An LLM judge's key, from the environment via the CLI; never written anywhere. */
   judgeApiKey?: string;
+  /** An external policy's and embedder's keys, likewise. */
+  policyApiKey?: string;
+  embedApiKey?: string;
   /** Stop after this stage (an ablation's shared per-seed prefix); the run is then unfinished. */
   until?: string;
+  /** Check the config's endpoints (GET <url>/models, free) before anything runs. Default true. */
+  probe?: boolean;
 }
 
 export interface RunResult {
@@ -164,6 +171,8 @@ export class RunSession {
     readonly ctx: RunContext,
     private readonly defaultProgress: Progress,
     private readonly defaultSignal: AbortSignal | undefined,
+    /** Releases the run directory's lock. */
+    private readonly release: () => void,
   ) {}
 
   /** Validates the inputs, creates or resumes the run directory, and loads tfjs. */
@@ -171,13 +180,33 @@ export class RunSession {
     const { config, out } = options;
     // Every input is checked before the run directory is touched.
     const inputs = preflight(config);
-    let manifest = readManifest(out);
+    const manifest = readManifest(out);
     if (manifest) {
       checkSameConfig(out, manifest, config);
       checkSameInputs(out, manifest, inputs, config);
     }
     if (fs.existsSync(out) && !fs.statSync(out).isDirectory()) throw new UserError(`--out ${out} is a file, not a directory`);
-    fs.mkdirSync(out, { recursive: true });
+    // A dead or misconfigured endpoint fails here, in seconds, before any training. A finished
+    // run needs no endpoint: reopening it (a notebook showing results) must not need one.
+    const stages = STAGES.filter((s) => !s.baseline || config.baselines);
+    if (options.probe !== false && !(manifest && stages.every((s) => manifest.stages[s.name]))) {
+      await probeRunEndpoints(config, keysOf(options), options.signal);
+    }
+    // One process at a time: a second one exits 2 naming this one's pid (store/run-lock.ts).
+    const release = lockRunDir(out);
+    try {
+      return await RunSession.openLocked(options, inputs, manifest, release);
+    } catch (error) {
+      release();
+      throw error;
+    }
+  }
+
+  private static async openLocked(options: Omit<RunOptions, "until">, inputs: Record<string, string>, found: Manifest | undefined, release: () => void): Promise<RunSession> {
+    const { config, out } = options;
+    // Read again under the lock: the process that held it may have finished stages meanwhile.
+    let manifest = readManifest(out) ?? found;
+    if (manifest) checkSameConfig(out, manifest, config);
     const { tf, backend } = await loadTf(config.backend);
     manifest ??= {
       proxyrm: packageVersion("proxyrm"),
@@ -193,8 +222,8 @@ export class RunSession {
       stages: {},
     };
     writeManifest(out, manifest);
-    const ctx = new RunContext(out, config, tf, backend, options.progress ?? silentProgress, options.signal, options.judgeApiKey);
-    return new RunSession(out, config, manifest, ctx, ctx.progress, options.signal);
+    const ctx = new RunContext(out, config, tf, backend, options.progress ?? silentProgress, options.signal, keysOf(options));
+    return new RunSession(out, config, manifest, ctx, ctx.progress, options.signal, release);
   }
 
   get backend(): BackendName {
@@ -252,8 +281,10 @@ export class RunSession {
     return readMetrics(this.out);
   }
 
+  /** Frees the models and the run directory's lock. */
   close(): void {
     this.ctx.dispose();
+    this.release();
   }
 }
 
@@ -261,6 +292,10 @@ function readResults(out: string, config: RunConfig): Pick<RunResult, "metrics" 
   if (!config.proxyOnly) return { metrics: readMetrics(out) };
   const file = path.join(out, PROXY_METRICS_FILE);
   return { proxyMetrics: fs.existsSync(file) ? (JSON.parse(fs.readFileSync(file, "utf8")) as ProxyMetrics) : undefined };
+}
+
+function keysOf(options: Omit<RunOptions, "until">): EndpointKeys {
+  return { judge: options.judgeApiKey, policy: options.policyApiKey, embed: options.embedApiKey };
 }
 
 function readMetrics(out: string): Metrics | undefined {

@@ -13,6 +13,7 @@ import * as http from "node:http";
 import type { AddressInfo } from "node:net";
 import * as os from "node:os";
 import * as path from "node:path";
+import { ledgerRecords, paidCalls } from "../src/oracle/ledger";
 import { readLabels, readPrompts, readResponses } from "../src/store/arrow-tables";
 import { goldRubric } from "../src/world/rubric";
 import { listTree, snapshot } from "./helpers/tree";
@@ -97,10 +98,9 @@ function filesContaining(dir: string, needle: string): string[] {
 
 const nonEmptyLines = (text: string) => text.split("\n").filter((l) => l.trim() !== "");
 
+/** The ledger's records closing a call with a score: one per label paid for. */
 function ledger(dir: string): Record<string, unknown>[] {
-  const file = path.join(dir, "ledger.jsonl");
-  if (!fs.existsSync(file)) return [];
-  return nonEmptyLines(fs.readFileSync(file, "utf8")).map((l) => JSON.parse(l));
+  return ledgerRecords(path.join(dir, "ledger.jsonl")).filter((r) => r.status === "scored") as unknown as Record<string, unknown>[];
 }
 
 const readMetrics = (dir: string) => JSON.parse(fs.readFileSync(path.join(dir, "metrics.json"), "utf8")) as Record<string, number | string | null>;
@@ -252,6 +252,12 @@ const BAD: BadCase[] = [
     culprit: ["p.jsonl", "line 3", "prompt"],
   },
   {
+    name: "--prompts with a prompt the built-in world does not know",
+    args: [...TINY, "--prompts", "p.jsonl"],
+    setup: write("p.jsonl", '{"prompt": "rev abc"}\n{"prompt": "Write a poem about the sea"}\n'),
+    culprit: ["p.jsonl", "prompt 2", "Write a poem", "--policy-url"],
+  },
+  {
     name: "--prompts with an unknown extension",
     args: [...TINY, "--prompts", "bad.txt"],
     setup: write("bad.txt", "reverse abc\n"),
@@ -315,9 +321,11 @@ describe("proxyrm run --prompts", () => {
   it("a jsonl pool with duplicates: prompts.arrow's pool split is the file's prompts, deduplicated, in order", async () => {
     const cwd = workDir("own-prompts");
     const rows: { prompt: string; task?: string }[] = [];
-    for (let i = 0; i < 20; i++) rows.push(i % 3 === 0 ? { prompt: `proxyrm test prompt ${i}`, task: "mine" } : { prompt: `proxyrm test prompt ${i}` });
-    rows.splice(5, 0, { prompt: "proxyrm test prompt 1" }, { prompt: "proxyrm test prompt 3", task: "mine" });
-    rows.push({ prompt: "proxyrm test prompt 19" });
+    // Prompts of the built-in tasks (the built-in policy and rubric refuse any other, tested below).
+    const own = (i: number) => `rev ${"abcdefgh"[i % 8]}${"abcdefgh"[Math.floor(i / 8)]}hhgh`;
+    for (let i = 0; i < 20; i++) rows.push(i % 3 === 0 ? { prompt: own(i), task: "mine" } : { prompt: own(i) });
+    rows.splice(5, 0, { prompt: own(1) }, { prompt: own(3), task: "mine" });
+    rows.push({ prompt: own(19) });
     fs.writeFileSync(path.join(cwd, "pool.jsonl"), `${rows.map((r) => JSON.stringify(r)).join("\n")}\n\n`);
     const result = await proxyrm([...TINY, "--prompts", "pool.jsonl"], { cwd });
     assert.equal(result.code, 0, result.stderr);
@@ -373,6 +381,10 @@ describe("proxyrm run --judge-url", () => {
         let body = "";
         req.setEncoding("utf8").on("data", (d: string) => (body += d));
         req.on("end", () => {
+          if (req.method === "GET" && req.url === "/v1/models") {
+            res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ object: "list", data: [{ id: "test-judge", object: "model" }] }));
+            return;
+          }
           if (req.method !== "POST" || req.url !== "/v1/chat/completions") {
             res.writeHead(404).end();
             return;
@@ -470,7 +482,10 @@ describe("proxyrm run --judge-url", () => {
       const lines = ledger(dir);
       assert.equal(lines.length, 4);
       assert.deepEqual(lines.slice(0, 2), paidBefore);
-      assert.deepEqual(lines.map((l) => l.call), [1, 2, 3, 4]);
+      // Calls 3 and 4 got no billed reply (503s until the breaker opened): journalled, not
+      // counted, asked again.
+      assert.deepEqual(lines.map((l) => l.call), [1, 2, 5, 6]);
+      assert.equal(paidCalls(dir), 4);
       assert.equal(new Set(lines.map((l) => l.key)).size, 4, "an item paid twice");
       assert.equal(readLabels(path.join(dir, "labels.arrow")).length, 4);
       for (const out of [down, back]) assert.ok(!out.stdout.includes(SECRET) && !out.stderr.includes(SECRET), "the key was printed");

@@ -7,7 +7,8 @@ import * as path from "node:path";
 import { tableFromIPC } from "apache-arrow";
 import { readParquet } from "parquet-wasm";
 import { BadFileError, BadOptionError, UserError } from "../src/errors";
-import { writePairs } from "../src/store/arrow-tables";
+import { writeLabels, writePairs, writePrompts, writeProxyScores, writeResponses } from "../src/store/arrow-tables";
+import { JUDGE_PROMPT } from "../src/oracle/judge-prompt";
 import { exportPairs } from "../src/store/export";
 import type { PairRow } from "../src/types";
 
@@ -88,7 +89,7 @@ test("exportPairs refuses bad input with UserErrors naming what is wrong, writin
   const run = runWithPairs();
   const cases: { name: string; call: () => unknown; type: abstract new (...args: never[]) => UserError; message: RegExp }[] = [
     { name: "missing run dir", call: () => exportPairs(path.join(run, "nope"), "trl-jsonl"), type: UserError, message: /nope: run directory not found/ },
-    { name: "bad format", call: () => exportPairs(run, "csv" as never), type: BadOptionError, message: /^--format: unknown format "csv"; expected one of trl-jsonl, parquet$/ },
+    { name: "bad format", call: () => exportPairs(run, "csv" as never), type: BadOptionError, message: /^--format: unknown format "csv"; expected one of trl-jsonl, parquet, eft-jsonl$/ },
     { name: "out over pairs.arrow", call: () => exportPairs(run, "parquet", path.join(run, "pairs.arrow")), type: BadOptionError, message: /^--out: / },
     { name: "out dir missing", call: () => exportPairs(run, "parquet", path.join(run, "no", "x.parquet")), type: UserError, message: /x\.parquet: cannot write \(ENOENT/ },
   ];
@@ -157,4 +158,41 @@ test("proxyrm export with bad input exits 2 with one stderr line and writes noth
     assert.match(lines[0], message, name);
     assert.deepEqual(fs.readdirSync(dir).sort(), before, `${name}: no output file`);
   }
+});
+
+// ---------------------------------------------------------------------------------------
+// The EFT judge dataset (eft-jsonl): expert labels, then the proxy's scores
+
+test("proxyrm export --format eft-jsonl: chat-format judge examples, expert labels first, then the proxy's", () => {
+  const run = runWithPairs();
+  writePrompts(path.join(run, "prompts.arrow"), [{ prompt_id: "p0", prompt: "rev abc", task: "rev", split: "pool" }]);
+  writeResponses(path.join(run, "responses.arrow"), [
+    { response_id: "p0-r0", prompt_id: "p0", text: "cba", source: "policy" },
+    { response_id: "p0-r1", prompt_id: "p0", text: "c<b>", source: "policy" },
+    { response_id: "p0-r2", prompt_id: "p0", text: "", source: "policy" },
+  ]);
+  writeLabels(path.join(run, "labels.arrow"), [
+    { response_id: "p0-r0", score: 5, rationale: "All five criteria met.\nScore: 5", oracle: "llm:judge", cost: 0.01 },
+    { response_id: "p0-r1", score: 2, rationale: "a person's note", oracle: "human:alice", cost: 0 },
+  ]);
+  writeProxyScores(path.join(run, "proxy_scores.arrow"), [
+    { response_id: "p0-r0", mean: 4.6, std: 0.2 },
+    { response_id: "p0-r1", mean: 2.2, std: 0.5 },
+    { response_id: "p0-r2", mean: 0.4, std: 0.3 },
+  ]);
+  const result = proxyrm("export", run, "--format", "eft-jsonl");
+  assert.equal(result.status, 0, result.stderr);
+  assert.equal(result.stdout, `wrote 2 expert and 1 proxy judge examples to ${path.join(run, "eft.jsonl")}\n`);
+  const lines = readJsonl(path.join(run, "eft.jsonl")) as { messages: { role: string; content: string }[]; score: number; source: string; response_id: string }[];
+  assert.deepEqual(lines.map((l) => [l.response_id, l.source, l.score]), [["p0-r0", "expert", 5], ["p0-r1", "expert", 2], ["p0-r2", "proxy", 0]]);
+  assert.deepEqual(lines[0].messages.map((m) => m.role), ["system", "user", "assistant"]);
+  assert.equal(lines[0].messages[0].content, JUDGE_PROMPT);
+  assert.equal(lines[1].messages[1].content, "Instruction:\nrev abc\n\nResponse:\nc<b>");
+  assert.equal(lines[0].messages[2].content, "All five criteria met.\nScore: 5", "a judgement ending in its score is kept verbatim");
+  assert.equal(lines[1].messages[2].content, "a person's note\nScore: 2", "the score line is added to a note");
+  assert.equal(lines[2].messages[2].content, "Score: 0");
+  const missing = runWithPairs();
+  const noLabels = proxyrm("export", missing, "--format", "eft-jsonl");
+  assert.equal(noLabels.status, 2);
+  assert.match(noLabels.stderr, /^proxyrm: .*labels\.arrow: not found \(has the run reached its label stage\?\)\n$/);
 });

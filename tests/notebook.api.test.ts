@@ -12,6 +12,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { AbortedError, UserError } from "proxyrm/dist/errors";
 import { resolveConfig, runPipeline } from "proxyrm/dist/pipeline";
+import { readPrompts, writePrompts } from "proxyrm/dist/store/arrow-tables";
 import { setDisplaySink, type MimeBundle } from "../kernel-ext/src/display";
 import * as proxyrm from "../kernel-ext/src/notebook";
 import { loadSchema, validate } from "./helpers/json-schema";
@@ -278,16 +279,23 @@ describe("all() and fork()", () => {
 });
 
 describe("interrupt, resume and escaping (a user pool with markup)", () => {
+  // The built-in policy and rubric refuse prompts that are no built-in task (docs/endpoints.md),
+  // so the pool file holds built-in prompts with markup in their task, and the markup prompts
+  // are written into prompts.arrow once the world stage has run (what a run's data may hold).
   const hostile = [
-    { prompt: '</script><script>alert("p")</script> reverse abc', task: "<b>bold-task</b>" },
-    { prompt: '<img src=x onerror=alert(1)> sort cba', task: "custom" },
+    { prompt: "rev abcdefgh", task: "<b>bold-task</b>" },
+    { prompt: "sort hgfedcba", task: "custom" },
   ];
+  const markup: Record<string, string> = {
+    "rev abcdefgh": '</script><script>alert("p")</script> reverse abc',
+    "sort hgfedcba": "<img src=x onerror=alert(1)> sort cba",
+  };
   let d: proxyrm.ProxyRun;
   const htmlOf: string[] = [];
 
   before(async () => {
     const file = path.join(tmp, "pool.jsonl");
-    const plain = Array.from({ length: 10 }, (_, i) => ({ prompt: `reverse word${i}` }));
+    const plain = Array.from({ length: 10 }, (_, i) => ({ prompt: `rev gggh${"abcdefgh"[i % 8]}${"ab"[Math.floor(i / 8)]}` }));
     fs.writeFileSync(file, [...hostile, ...plain].map((r) => JSON.stringify(r)).join("\n"));
     d = await proxyrm.open({ preset: "tiny", seed: SEED, out: path.join(tmp, "d"), config: { prompts: file } });
   });
@@ -311,6 +319,8 @@ describe("interrupt, resume and escaping (a user pool with markup)", () => {
     assert.ok(shown.slice(from).every((s) => s.displayId === shown[from].displayId));
     assert.deepEqual(Object.keys(manifestOf(d.dir).stages), ["world"]);
     assert.ok(!fs.existsSync(path.join(d.dir, "models", "sft.ckpt")));
+    const promptsFile = path.join(d.dir, "prompts.arrow");
+    writePrompts(promptsFile, readPrompts(promptsFile).map((p) => ({ ...p, prompt: markup[p.prompt] ?? p.prompt })));
 
     const again = await d.sft();
     assert.deepEqual(again.ran, ["sft"]);
@@ -369,7 +379,9 @@ describe("tables", () => {
     assert.equal(pairs.shape[0], (resultsA.get("pairs")!.data as proxyrm.PairsPayload).pairs);
     assert.deepEqual(runA.table("selection").columns, ["rank", "round", "response_id"]);
     const baseline = Math.floor(BUDGET / CONFIG.generate.k) * CONFIG.generate.k;
-    assert.deepEqual(runA.table("ledger").shape, [BUDGET + baseline, 7], "expert and baseline calls");
+    // A pending record and the record closing it per call (docs/oracles.md).
+    assert.deepEqual(runA.table("ledger").shape, [2 * (BUDGET + baseline), 10], "expert and baseline calls");
+    assert.deepEqual(runA.table("ledger").columns, ["call", "status", "response_id", "oracle", "score", "rationale", "error", "cost", "reask", "tag"]);
     assert.ok(runA.tables().includes("proxy_scores"));
   });
 

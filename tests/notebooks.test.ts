@@ -39,8 +39,8 @@ after(() => fs.rmSync(tmp, { recursive: true, force: true }));
 const notebooks = fs.readdirSync(NOTEBOOKS).filter((f) => f.endsWith(".ipynb")).sort();
 
 describe("notebooks", () => {
-  it("there are the five the docs promise", () => {
-    assert.deepEqual(notebooks, ["active-learning-ablation.ipynb", "calibration.ipynb", "on-policy-vs-off-policy.ipynb", "quickstart.ipynb", "teaching.ipynb"]);
+  it("there are the six the docs promise", () => {
+    assert.deepEqual(notebooks, ["active-learning-ablation.ipynb", "bring-your-own-endpoint.ipynb", "calibration.ipynb", "on-policy-vs-off-policy.ipynb", "quickstart.ipynb", "teaching.ipynb"]);
   });
 
   for (const name of notebooks) {

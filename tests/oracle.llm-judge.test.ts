@@ -7,7 +7,7 @@ import * as path from "node:path";
 import { after, before, beforeEach, describe, test } from "node:test";
 import { AbortedError } from "../src/errors";
 import { ExpertGate, LEDGER_FILE } from "../src/oracle/gate";
-import { JUDGE_PROMPT, judgeUserMessage, parseScore } from "../src/oracle/judge-prompt";
+import { JUDGE_PROMPT, REASK_LINE, judgeUserMessage, parseScore } from "../src/oracle/judge-prompt";
 import { LlmJudgeOracle, type LlmJudgeOptions } from "../src/oracle/llm-judge";
 import type { JudgeItem, OracleOutcome } from "../src/oracle/types";
 import { goldRubric } from "../src/world/rubric";
@@ -141,7 +141,7 @@ describe("LlmJudgeOracle against a local OpenAI-compatible server", () => {
     server.script = [{ status: 400, body: '{"error":{"message":"unknown model"}}' }];
     const outcome = await judge();
     assert.equal(server.requests.length, 1);
-    assert.ok(!outcome.ok);
+    assert.ok(!outcome.ok && !outcome.billed);
     assert.equal(outcome.retryable, false);
     assert.match(outcome.error, /HTTP 400 .*unknown model/);
   });
@@ -157,14 +157,14 @@ describe("LlmJudgeOracle against a local OpenAI-compatible server", () => {
     server.script = [{ status: 502, body: "" }, { status: 502, body: "" }, { status: 502, body: "" }];
     const outcome = await judge({ retries: 2 });
     assert.equal(server.requests.length, 3);
-    assert.deepEqual(outcome, { ok: false, error: `POST ${url}/chat/completions: HTTP 502 after 3 tries`, retryable: true });
+    assert.deepEqual(outcome, { ok: false, billed: false, error: `POST ${url}/chat/completions: HTTP 502 after 3 tries`, retryable: true });
   });
 
   test("a server that never answers: a timeout outcome", async () => {
     server.script = ["hang", "hang"];
     const outcome = await judge({ timeoutMs: 200, retries: 1 });
     assert.equal(server.requests.length, 2);
-    assert.ok(!outcome.ok);
+    assert.ok(!outcome.ok && !outcome.billed, "a hang was not billed");
     assert.equal(outcome.retryable, true);
     assert.match(outcome.error, /timeout after 200 ms after 2 tries/);
   });
@@ -178,18 +178,38 @@ describe("LlmJudgeOracle against a local OpenAI-compatible server", () => {
     await assert.rejects(pending, AbortedError);
   });
 
-  test("a reply without 'Score: N' fails and is not retried", async () => {
+  test("a reply without 'Score: N' is a billed failure keeping the reply, not retried by the client", async () => {
     server.script = [{ status: 200, content: "It is quite good." }];
     const outcome = await judge();
     assert.equal(server.requests.length, 1);
-    assert.deepEqual(outcome, { ok: false, error: "reply has no 'Score: N' line", retryable: false });
+    assert.deepEqual(outcome, { ok: false, billed: true, error: "reply has no 'Score: N' line", reply: "It is quite good.", cost: 0.01 });
   });
 
-  test("a 200 that is not a chat completion fails without retry", async () => {
-    server.script = [{ status: 200, body: "<html>gateway</html>" }];
-    const outcome = await judge();
-    assert.equal(server.requests.length, 1);
-    assert.ok(!outcome.ok && !outcome.retryable);
+  test("the re-ask adds the stricter format line to the user message", async () => {
+    const oracle = new LlmJudgeOracle({ url, model: "judge-1", backoffMs: 1 });
+    const outcome = await oracle.judge(ITEM, undefined, { reask: true });
+    assert.ok(outcome.ok);
+    assert.equal(server.requests[0].body.messages[1].content, `${judgeUserMessage(ITEM.prompt, ITEM.response)}\n\n${REASK_LINE}`);
+    assert.equal(oracle.judgeInput(ITEM), `${JUDGE_PROMPT}\n\n${judgeUserMessage(ITEM.prompt, ITEM.response)}`, "the cache key's text is the item's, re-ask or not");
+  });
+
+  test("a 200 that is not a chat completion (truncated JSON) is billed, not retried", async () => {
+    for (const body of ["<html>gateway</html>", '{"choices":[{"message":{"content":"Good. Sco']) {
+      server.requests.length = 0;
+      server.script = [{ status: 200, body }];
+      const outcome = await judge();
+      assert.equal(server.requests.length, 1);
+      assert.ok(!outcome.ok && outcome.billed, JSON.stringify(outcome));
+      assert.equal(outcome.reply, body);
+    }
+  });
+
+  test("429 with Retry-After as an HTTP date then ok", { timeout: 10_000 }, async () => {
+    server.script = [{ status: 429, body: "slow down", headers: { "retry-after": new Date(Date.now() - 1000).toUTCString() } }];
+    // A 10-minute backoff: only the date (already past) lets this finish inside the test timeout.
+    const outcome = await judge({ backoffMs: 600_000 });
+    assert.ok(outcome.ok);
+    assert.equal(server.requests.length, 2);
   });
 
   test("through the gate: labels carry the reply verbatim, concurrently, in order", async () => {
@@ -197,12 +217,12 @@ describe("LlmJudgeOracle against a local OpenAI-compatible server", () => {
     try {
       const oracle = new LlmJudgeOracle({ url, model: "judge-1", apiKey: KEY, backoffMs: 1, timeoutMs: 5000, costPerCall: 0.5 });
       const items = ["dcba", "abcd", "", "d"].map((response, i) => ({ response_id: `r${i}`, prompt: "rev abcd", response }));
-      const rows = await new ExpertGate(oracle, { runDir: dir, budget: 4, concurrency: 2 }).label(items);
+      const rows = (await new ExpertGate(oracle, { runDir: dir, budget: 4, concurrency: 2 }).label(items)).labels;
       assert.deepEqual(rows.map((row) => row.score), items.map((item) => goldRubric(item.prompt, item.response).score));
       assert.deepEqual(rows.map((row) => row.rationale), items.map((item) => gold(judgeUserMessage(item.prompt, item.response))));
       assert.ok(rows.every((row) => row.oracle === "llm:judge-1" && row.cost === 0.5));
       const ledger = fs.readFileSync(path.join(dir, LEDGER_FILE), "utf8");
-      assert.equal(ledger.trim().split("\n").length, 4);
+      assert.equal(ledger.trim().split("\n").length, 8, "a pending and a scored record per call");
       assert.ok(!ledger.includes(KEY));
       outcomesSeen.push(rows);
     } finally {
@@ -217,7 +237,7 @@ test("connection refused: a failed outcome naming the url, never the key", async
   const url = `http://127.0.0.1:${(closed.address() as AddressInfo).port}/v1`;
   await new Promise((resolve) => closed.close(resolve));
   const outcome = await new LlmJudgeOracle({ url, model: "m", apiKey: KEY, retries: 1, backoffMs: 1 }).judge(ITEM);
-  assert.ok(!outcome.ok);
+  assert.ok(!outcome.ok && !outcome.billed);
   assert.equal(outcome.retryable, true);
   assert.ok(outcome.error.includes(`${url}/chat/completions`), outcome.error);
   assert.match(outcome.error, /ECONNREFUSED.* after 2 tries$/);

@@ -10,6 +10,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { resolveConfig, runPipeline } from "../src/pipeline";
 import { roundBudgets } from "../src/stages/query";
+import { ledgerRecords, paidCalls } from "../src/oracle/ledger";
 import { readLabels } from "../src/store/arrow-tables";
 import { readManifest, writeManifest } from "../src/store/manifest";
 
@@ -18,8 +19,8 @@ before(() => (tmp = fs.mkdtempSync(path.join(os.tmpdir(), "proxyrm-rounds-"))));
 after(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
 const selection = (dir: string) => JSON.parse(fs.readFileSync(path.join(dir, "selection.json"), "utf8")) as { rounds: string[][]; response_ids: string[] };
-const untaggedLedger = (dir: string) =>
-  fs.readFileSync(path.join(dir, "ledger.jsonl"), "utf8").trim().split("\n").map((l) => JSON.parse(l)).filter((e) => e.tag === undefined);
+/** Untagged calls closed with a score: one per expert label paid for. */
+const untaggedLedger = (dir: string) => ledgerRecords(path.join(dir, "ledger.jsonl")).filter((e) => e.tag === undefined && e.status === "scored");
 
 describe("active-learning rounds", () => {
   it("splits a budget evenly, earlier rounds taking the remainder", () => {
@@ -50,6 +51,7 @@ describe("active-learning rounds", () => {
     writeManifest(dir, m);
     await runPipeline({ config: resolveConfig("tiny", undefined, { seed: 7, select: { strategy: "uncertainty", budget: 6, rounds: 3 } }), out: dir });
     assert.equal(untaggedLedger(dir).length, 6);
+    assert.equal(paidCalls(dir), 6);
     assert.deepEqual(selection(dir).response_ids, sel.response_ids);
   });
 });

@@ -16,6 +16,7 @@ import type { Progress } from "../src/progress";
 import { readLabels, readPairs, readPrompts, readProxyScores, readResponses } from "../src/store/arrow-tables";
 import { readEmbeddings } from "../src/store/embeddings";
 import type { LabelRow, PromptRow, ResponseRow } from "../src/types";
+import { ledgerRecords, paidCalls, type LedgerRecord, type ScoredRecord } from "../src/oracle/ledger";
 import { listTree, snapshot } from "./helpers/tree";
 
 const SEED = 3;
@@ -49,27 +50,15 @@ function copyOfFinished(name: string): string {
 const bytes = (dir: string, name: string) => fs.readFileSync(path.join(dir, name));
 const arrowFiles = (dir: string) => listTree(dir).filter((n) => n.endsWith(".arrow")).sort();
 
-interface LedgerLine {
-  call: number;
-  key: string;
-  response_id: string;
-  oracle: string;
-  score: number;
-  tag?: string;
-}
+/** The records that close a call with a score: one per label paid for. */
+type LedgerLine = ScoredRecord;
 
 function ledgerLines(dir: string): LedgerLine[] {
-  const file = path.join(dir, "ledger.jsonl");
-  if (!fs.existsSync(file)) return [];
-  return fs
-    .readFileSync(file, "utf8")
-    .split("\n")
-    .filter((l) => l.trim() !== "")
-    .map((l) => JSON.parse(l) as LedgerLine);
+  return ledgerRecords(path.join(dir, "ledger.jsonl")).filter((r): r is ScoredRecord => r.status === "scored");
 }
 
 /** Any ledger field whose value is "baseline" tags the line (DESIGN.md "Definitions"). */
-const isBaseline = (l: LedgerLine) => Object.values(l).includes("baseline");
+const isBaseline = (l: LedgerRecord) => Object.values(l).includes("baseline");
 const paidLines = (dir: string) => ledgerLines(dir).filter((l) => !isBaseline(l));
 
 function readManifestJson(dir: string): { seed: number; backend: string; versions: Record<string, string>; config: unknown; stages: Record<string, unknown> } {
@@ -274,11 +263,16 @@ describe("a finished tiny run", () => {
     }
   });
 
-  it("ledger.jsonl: untagged lines == expert_queries; baseline-tagged lines exist and are not counted", () => {
+  it("ledger.jsonl: untagged paid calls == expert_queries; baseline-tagged calls exist and are not counted", () => {
     const lines = ledgerLines(finished);
     const paid = lines.filter((l) => !isBaseline(l));
     const baseline = lines.filter(isBaseline);
     assert.equal(paid.length, finishedResult.metrics!.expert_queries);
+    assert.equal(paidCalls(finished), finishedResult.metrics!.expert_queries);
+    // Every call is a pending record and the record closing it, nothing else on a clean run.
+    const records = ledgerRecords(path.join(finished, "ledger.jsonl"));
+    assert.equal(records.length, 2 * lines.length);
+    assert.deepEqual(records.filter((r) => r.status === "pending").map((r) => `${r.tag ?? ""}${r.call}`), lines.map((r) => `${r.tag ?? ""}${r.call}`));
     assert.deepEqual(paid.map((l) => l.response_id).sort(), labels.map((l) => l.response_id).sort());
     assert.equal(new Set(paid.map((l) => l.key)).size, paid.length, "an item paid twice");
     assert.ok(baseline.length > 0, "no baseline-tagged ledger lines");
@@ -363,11 +357,11 @@ describe("rerunning a run directory", () => {
     async () => {
       const file = path.join(tmp, "own-prompts.jsonl");
       const dir = path.join(tmp, "own-prompts");
-      const prompts = Array.from({ length: 6 }, (_, i) => JSON.stringify({ prompt: `proxyrm pipeline test prompt ${i}` }));
+      const prompts = Array.from({ length: 6 }, (_, i) => JSON.stringify({ prompt: `sort ${"abcdef"[i]}hgfhg` }));
       fs.writeFileSync(file, `${prompts.join("\n")}\n`);
       const config = tiny(SEED, { prompts: file });
       await runPipeline({ config, out: dir });
-      fs.appendFileSync(file, `${JSON.stringify({ prompt: "proxyrm pipeline test prompt added later" })}\n`);
+      fs.appendFileSync(file, `${JSON.stringify({ prompt: "sort ghhgfa" })}\n`);
       const before = snapshot(dir);
       await assert.rejects(runPipeline({ config, out: dir }), (err: Error) => {
         assert.ok(err instanceof UserError, `not a UserError: ${err.stack}`);
@@ -416,28 +410,52 @@ describe("resuming", () => {
   });
 
   for (const torn of [false, true]) {
-    it(`after a label stage killed with 2 of 4 calls paid${torn ? " and a torn third line" : ""}: pays exactly the missing ones`, async () => {
+    it(`after a label stage killed with 2 of 4 calls paid${torn ? " and a torn third pending record" : ""}: pays exactly the missing ones`, async () => {
       const dir = copyOfFinished(`killed-label${torn ? "-torn" : ""}`);
       forgetStagesFrom(dir, "label");
       fs.rmSync(path.join(dir, "labels.arrow"));
       const original = paidLines(finished);
       assert.equal(original.length, 4);
+      const records = ledgerRecords(path.join(finished, "ledger.jsonl")).filter((r) => !isBaseline(r));
       const ledgerFile = path.join(dir, "ledger.jsonl");
-      const kept = original.slice(0, 2).map((l) => `${JSON.stringify(l)}\n`).join("");
-      // A torn line is a crash mid-append: that call's label was never handed out, so it is not paid.
-      fs.writeFileSync(ledgerFile, torn ? kept + JSON.stringify(original[2]).slice(0, 40) : kept);
+      const kept = records.slice(0, 4).map((l) => `${JSON.stringify(l)}\n`).join("");
+      // A torn pending record is a crash mid-append, before the call: that call was never made.
+      fs.writeFileSync(ledgerFile, torn ? kept + JSON.stringify(records[4]).slice(0, 40) : kept);
       await runPipeline({ config: tiny(), out: dir });
       const paid = paidLines(dir);
       assert.equal(paid.length, tiny().select.budget);
+      assert.equal(paidCalls(dir), tiny().select.budget);
       assert.equal(new Set(paid.map((l) => l.key)).size, paid.length, "a duplicate key: an item paid twice");
       assert.deepEqual(paid.map((l) => l.call), [1, 2, 3, 4]);
-      // The rubric oracle is deterministic per item, so the same items give the same lines.
+      // The rubric oracle is deterministic per item, so the same items give the same records.
       assert.deepEqual(paid, original);
       const text = fs.readFileSync(ledgerFile, "utf8");
       assert.ok(text.endsWith("\n") && text.split("\n").slice(0, -1).every((l) => JSON.parse(l)), "ledger.jsonl has a torn line left");
       assert.ok(bytes(dir, "labels.arrow").equals(bytes(finished, "labels.arrow")));
     });
   }
+
+  it("after a kill during call 3 (its pending record, no result): counted as paid, reported, never asked again", async () => {
+    const dir = copyOfFinished("killed-mid-call");
+    forgetStagesFrom(dir, "label");
+    fs.rmSync(path.join(dir, "labels.arrow"));
+    const records = ledgerRecords(path.join(finished, "ledger.jsonl")).filter((r) => !isBaseline(r));
+    fs.writeFileSync(path.join(dir, "ledger.jsonl"), records.slice(0, 5).map((l) => `${JSON.stringify(l)}\n`).join(""));
+    const logs: string[] = [];
+    const progress: Progress = { start() {}, tick() {}, end() {}, log: (m) => logs.push(m) };
+    const result = await runPipeline({ config: tiny(), out: dir, progress });
+    assert.ok(logs.some((l) => /^label: 1 call of unknown outcome/.test(l)), logs.join("\n"));
+    const third = records[4].response_id;
+    const after = ledgerRecords(path.join(dir, "ledger.jsonl")).filter((r) => !isBaseline(r));
+    assert.deepEqual(after.filter((r) => r.response_id === third).map((r) => r.status), ["pending", "unknown"]);
+    assert.equal(paidCalls(dir), tiny().select.budget, "the budget counts the unknown call");
+    const labels = readLabels(path.join(dir, "labels.arrow"));
+    assert.equal(labels.length, tiny().select.budget - 1);
+    assert.ok(!labels.some((l) => l.response_id === third));
+    assert.equal(result.metrics!.expert_queries, 4);
+    assert.equal(result.metrics!.expert_unknown_calls, 1);
+    assert.equal(result.metrics!.expert_failed_items, 1);
+  });
 
   it("an AbortSignal fired during sft rejects with AbortedError, records no sft; a rerun completes", async () => {
     const dir = path.join(tmp, "aborted");

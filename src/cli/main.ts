@@ -12,6 +12,8 @@ import { registerSelect } from "./select";
 import { registerExport } from "./export";
 import { registerReport } from "./report";
 import { registerKernel } from "./kernel";
+import { registerLabel } from "./label";
+import { registerServe } from "./serve";
 
 export async function main(argv: string[]): Promise<number> {
   const program = new Command("proxyrm")
@@ -25,6 +27,8 @@ export async function main(argv: string[]): Promise<number> {
   registerExport(program);
   registerReport(program);
   registerKernel(program);
+  registerLabel(program);
+  registerServe(program);
   try {
     await program.parseAsync(argv, { from: "user" });
     return 0;

@@ -21,10 +21,17 @@ interface RunFlags {
   judgeUrl?: string;
   judgeModel?: string;
   judgeConcurrency?: number;
+  human?: string;
+  policyUrl?: string;
+  policyModel?: string;
+  policyApi?: string;
+  embedUrl?: string;
+  embedModel?: string;
   baselines?: boolean;
   proxyOnly?: boolean;
   backend?: string;
   until?: string;
+  probe?: boolean;
 }
 
 /** Flags -> the config fields they set (undefined = not given). */
@@ -42,9 +49,19 @@ export function flagsToConfig(f: RunFlags): DeepPartial<RunConfig> {
     if (f.judgeUrl !== undefined && !/^https?:\/\/[^\s]+$/.test(f.judgeUrl)) throw new BadOptionError("--judge-url", `not an http(s) URL: "${f.judgeUrl}"`);
     patch.oracle = { kind: f.judgeUrl !== undefined ? "llm" : undefined, url: f.judgeUrl, model: f.judgeModel, concurrency: f.judgeConcurrency };
   }
-  // A paid external judge would pay for the baselines' labels too: opt-in there.
+  if (f.human !== undefined) patch.oracle = { ...patch.oracle, kind: "human", person: f.human };
+  for (const [flag, url] of [["--policy-url", f.policyUrl], ["--embed-url", f.embedUrl]] as const) {
+    if (url !== undefined && !/^https?:\/\/[^\s]+$/.test(url)) throw new BadOptionError(flag, `not an http(s) URL: "${url}"`);
+  }
+  if (f.policyApi !== undefined && f.policyApi !== "chat" && f.policyApi !== "completions") throw new BadOptionError("--policy-api", `must be chat or completions, got "${f.policyApi}"`);
+  if (f.policyUrl !== undefined || f.policyModel !== undefined || f.policyApi !== undefined) {
+    patch.policy = { url: f.policyUrl, model: f.policyModel, api: f.policyApi as "chat" | "completions" | undefined };
+  }
+  if (f.embedUrl !== undefined || f.embedModel !== undefined) patch.embed = { url: f.embedUrl, model: f.embedModel };
+  // A paid external judge would pay for the baselines' labels too: opt-in there (and a person
+  // would have to label the expert-only baseline's prompts: off).
   if (f.baselines !== undefined) patch.baselines = f.baselines;
-  else if (f.judgeUrl !== undefined) patch.baselines = false;
+  else if (f.judgeUrl !== undefined || f.human !== undefined || f.policyUrl !== undefined) patch.baselines = false;
   if (f.proxyOnly !== undefined) patch.proxyOnly = f.proxyOnly;
   if (f.backend !== undefined) patch.backend = f.backend as RunConfig["backend"];
   return stripUndefined(patch);
@@ -74,22 +91,33 @@ export function registerRun(program: Command): void {
     .option("--judge-url <url>", "OpenAI-compatible judge base URL (key from PROXYRM_JUDGE_API_KEY or OPENAI_API_KEY)")
     .option("--judge-model <name>", "model name for the judge endpoint")
     .option("--judge-concurrency <n>", "judge calls in flight", parseInteger("--judge-concurrency", 1, 256))
+    .option("--policy-url <url>", "OpenAI-compatible policy M1 (vLLM, ...): k samples per prompt; key from PROXYRM_POLICY_API_KEY or OPENAI_API_KEY")
+    .option("--policy-model <name>", "model name for the policy endpoint")
+    .option("--policy-api <api>", "chat (/chat/completions, the default) or completions (/completions, raw prompts)")
+    .option("--embed-url <url>", "OpenAI-compatible /embeddings for the IFT and EFT views; key from PROXYRM_EMBED_API_KEY or OPENAI_API_KEY")
+    .option("--embed-model <name>", "model name for the embeddings endpoint")
+    .option("--human <name>", "a person is the expert: the run stops after select until `proxyrm label` has their scores")
     .option("--baselines", "run the off-policy and expert-only baselines (default on with the built-in expert)")
     .option("--no-baselines", "skip the baselines")
     .option("--proxy-only", "stop after the proxy: its agreement with gold on held-out responses, no pairs, DPO or report (proxy_metrics.json)")
     .option("--backend <name>", "force a tfjs backend: tensorflow | wasm | cpu")
     .option("--until <stage>", "stop after this stage (resume later without it)")
+    .option("--no-probe", "skip the free GET <url>/models check of each endpoint before training")
     .action(async (flags: RunFlags) => {
       const file = flags.config ? readConfigFile(flags.config) : undefined;
       const config = resolveConfig(flags.preset as PresetName | undefined, file, flagsToConfig(flags));
       const out = flags.out ?? `runs/${config.preset}-seed${config.seed}`;
       const { runPipeline } = await import("../pipeline");
-      const judgeApiKey = config.oracle.kind === "llm" ? process.env.PROXYRM_JUDGE_API_KEY ?? process.env.OPENAI_API_KEY : undefined;
+      // Keys come from the environment only; never from flags or the config file.
+      const env = process.env;
+      const judgeApiKey = config.oracle.kind === "llm" ? env.PROXYRM_JUDGE_API_KEY ?? env.OPENAI_API_KEY : undefined;
+      const policyApiKey = config.policy.url !== undefined ? env.PROXYRM_POLICY_API_KEY ?? env.OPENAI_API_KEY : undefined;
+      const embedApiKey = config.embed.url !== undefined ? env.PROXYRM_EMBED_API_KEY ?? env.OPENAI_API_KEY : undefined;
       const controller = new AbortController();
       const onSigint = () => controller.abort();
       process.once("SIGINT", onSigint);
       try {
-        const result = await runPipeline({ config, out, progress: cliReporter(), signal: controller.signal, judgeApiKey, until: flags.until });
+        const result = await runPipeline({ config, out, progress: cliReporter(), signal: controller.signal, judgeApiKey, policyApiKey, embedApiKey, until: flags.until, probe: flags.probe });
         if (result.metrics) process.stdout.write(formatSummary(out, result.metrics, result.ran.length === 0));
         else if (result.proxyMetrics) process.stdout.write(formatProxySummary(out, result.proxyMetrics, result.ran.length === 0));
         else process.stdout.write(`${out}: stopped after ${flags.until} as asked; rerun without --until to finish\n`);

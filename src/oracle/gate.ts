@@ -1,58 +1,71 @@
 /**
  * The expert gate: the one place in proxyrm that pays for an oracle call. It enforces the
- * expert budget and caches labels through one persistent file, `ledger.jsonl` in the run
- * directory: one fsynced JSON line per paid call, written before the label is handed out. The
- * ledger is also the journal: a new gate (after a crash, a kill or a rerun) reads it back, so
- * nothing is paid twice and the budget is counted from the file, never from a counter that
- * resets with the process (the flaw of TRL's `max_requests`).
+ * expert budget, caches labels and journals every call through one persistent file,
+ * `ledger.jsonl` (ledger.ts): a pending record is on disk before the oracle is asked and a
+ * closing record after it answers. A new gate (after a crash, a kill -9 or a rerun) reads it
+ * back, so nothing is paid twice, nothing paid is uncounted, and the budget is counted from the
+ * file, never from a counter that resets with the process (the flaw of TRL's `max_requests`).
+ *
+ * Outcomes per item: a label; a paid failure (a billed reply with no score), asked once more with
+ * a stricter format line and then skipped; a call of unknown outcome (its process died mid-call),
+ * counted as paid and never asked again; not asked, because the budget ran out. A call that was
+ * not billed is not counted: after a 4xx or with the circuit breaker open the request stops at
+ * once; an item whose retries ran out (network, timeout, 429, 5xx) is passed over while the
+ * others are asked, and the request then fails so that a rerun asks it again.
  */
 import { createHash } from "node:crypto";
-import * as fs from "node:fs";
 import * as path from "node:path";
-import { AbortedError, BadFileError, BadOptionError, BudgetExhaustedError, UserError } from "../errors";
-import { appendLineDurable } from "../store/atomic";
+import { AbortedError, BadOptionError, CallAbortedError, EndpointError, UserError } from "../errors";
+import { lockRunDir } from "../store/run-lock";
 import type { LabelRow } from "../types";
+import {
+  LEDGER_FILE,
+  LedgerWriter,
+  countCalls,
+  isCost,
+  isScore,
+  readLedger,
+  type CallState,
+  type ClosingRecord,
+  type LedgerState,
+  type PendingRecord,
+} from "./ledger";
 import type { JudgeItem, Oracle, OracleOutcome } from "./types";
 
-export const LEDGER_FILE = "ledger.jsonl";
+export { LEDGER_FILE };
 
 export interface GateOptions {
   /** The run directory; the ledger is `${runDir}/ledger.jsonl`. */
   runDir: string;
   /** Most paid calls for this gate's tag, counted over the whole ledger. */
   budget: number;
-  /** e.g. "baseline": lines carry "tag":"baseline" and have their own budget. */
+  /** e.g. "baseline": records carry "tag":"baseline" and have their own budget. */
   tag?: string;
   /** Most oracle calls in flight at once. Default 1. */
   concurrency?: number;
-  /** Called after each paid label is journalled (progress reporting). */
-  onPaid?: (entry: LedgerEntry) => void;
+  /** Re-asks after a reply with no score, each a paid call. Default 1. */
+  reasks?: number;
+  /** Called after each paid call is journalled (progress reporting). */
+  onPaid?: (record: ClosingRecord) => void;
 }
 
-/** One ledger line: one paid oracle call. No times, no paths, no secrets. */
-export interface LedgerEntry {
-  /** 1-based index among the ledger's lines with the same tag. */
-  call: number;
-  /** sha256 hex of oracle.name + "\n" + judgeInput(item). */
-  key: string;
-  response_id: string;
-  oracle: string;
-  score: number;
-  rationale: string;
-  cost: number;
-  tag?: string;
+/** What one `label()` request came to. Response ids sharing a judge input share its fate. */
+export interface GateReport {
+  /** Labels of the items that have one, in input order (paid now or earlier). */
+  labels: LabelRow[];
+  /** Items whose every call replied with no score (the re-ask included): paid for, skipped. */
+  failed: string[];
+  /** Items whose call's outcome is unknown (a crash mid-call): counted as paid, never re-asked. */
+  unknown: string[];
+  /** Items not asked because the budget ran out (re-asks and unknown outcomes use it too). */
+  unasked: string[];
+  /** Paid calls this request made. */
+  paidNow: number;
+  /** Calls found pending from a process that died, closed as unknown by this request. */
+  recovered: number;
 }
 
-/** A request needs more new labels than the budget has left; nothing of it was paid. */
-export class BudgetExceededError extends BudgetExhaustedError {
-  constructor(requested: number, paid: number, budget: number, tag?: string) {
-    super(paid, budget);
-    this.name = "BudgetExceededError";
-    this.message = `expert budget exceeded${tagNote(tag)}: ${requested} new labels requested but only ${budget - paid} of ${budget} queries left`;
-  }
-}
-
-/** The oracle failed for an item after its own retries; nothing was written for that item. */
+/** The oracle could not be asked (not billed: network, 5xx after retries, a 4xx); the run stops. */
 export class JudgeFailedError extends UserError {
   readonly responseId: string;
   /** Whether running the stage again later may succeed (network, rate limit, timeout). */
@@ -65,108 +78,47 @@ export class JudgeFailedError extends UserError {
   }
 }
 
-function tagNote(tag: string | undefined): string {
-  return tag === undefined ? "" : ` (tag ${tag})`;
-}
-
 /** The cache key of an item for an oracle. */
 export function cacheKey(oracle: Oracle, item: JudgeItem): string {
   return createHash("sha256").update(`${oracle.name}\n${oracle.judgeInput(item)}`).digest("hex");
 }
 
-function isScore(value: unknown): value is number {
-  return Number.isInteger(value) && (value as number) >= 0 && (value as number) <= 5;
-}
+/** What the ledger says about one cache key, over every tag. */
+type KeyState = { kind: "label"; row: Omit<LabelRow, "response_id"> } | { kind: "unknown" } | { kind: "asked"; noScores: number };
 
-function isCost(value: unknown): value is number {
-  return typeof value === "number" && Number.isFinite(value) && value >= 0;
-}
-
-/** What the ledger says: labels by key, paid calls per tag ("" = untagged), and how its end looks. */
-interface LedgerState {
-  byKey: Map<string, LedgerEntry>;
-  paidByTag: Map<string, number>;
-  /**
-   * "clean": ends with a newline (or is empty). "unterminated": the last record is whole but
-   * lacks its newline. A number: a torn last line starts at that byte offset.
-   */
-  end: "clean" | "unterminated" | number;
-}
-
-/** Checks one parsed line; returns why it is not a ledger entry, or undefined if it is. */
-function entryProblem(value: unknown): string | undefined {
-  if (typeof value !== "object" || value === null || Array.isArray(value)) return "not a JSON object";
-  const entry = value as Record<string, unknown>;
-  if (!Number.isSafeInteger(entry.call) || (entry.call as number) < 1) return "call must be an integer >= 1";
-  if (typeof entry.key !== "string" || !/^[0-9a-f]{64}$/.test(entry.key)) return "key must be a sha256 hex string";
-  if (typeof entry.response_id !== "string") return "response_id must be a string";
-  if (typeof entry.oracle !== "string" || entry.oracle === "") return "oracle must be a non-empty string";
-  if (!isScore(entry.score)) return "score must be an integer 0..5";
-  if (typeof entry.rationale !== "string") return "rationale must be a string";
-  if (!isCost(entry.cost)) return "cost must be a number >= 0";
-  if (entry.tag !== undefined && (typeof entry.tag !== "string" || entry.tag === "")) return "tag must be a non-empty string";
-  return undefined;
-}
-
-/** Reads the ledger; a missing file is an empty ledger. */
-function readLedger(file: string): LedgerState {
-  const state: LedgerState = { byKey: new Map(), paidByTag: new Map(), end: "clean" };
-  let bytes: Buffer;
-  try {
-    bytes = fs.readFileSync(file);
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === "ENOENT") return state;
-    throw new BadFileError(file, `cannot read: ${(error as Error).message}`);
+function keyStates(state: LedgerState): Map<string, KeyState> {
+  const states = new Map<string, KeyState>();
+  for (const { pending, closed } of state.calls) {
+    const current = states.get(pending.key);
+    if (current?.kind === "label") continue; // the first label of a key is its label
+    const status = closed?.status ?? "pending";
+    if (status === "scored") {
+      const r = closed as Extract<ClosingRecord, { status: "scored" }>;
+      states.set(pending.key, { kind: "label", row: { score: r.score, rationale: r.rationale, oracle: r.oracle, cost: r.cost } });
+    } else if (status === "unknown" || status === "pending") {
+      states.set(pending.key, { kind: "unknown" });
+    } else if (current?.kind !== "unknown") {
+      const noScores = (current?.kind === "asked" ? current.noScores : 0) + (status === "no-score" ? 1 : 0);
+      states.set(pending.key, { kind: "asked", noScores });
+    }
   }
-  const lines = bytes.toString("utf8").split("\n");
-  // After the last "\n" comes "" (clean end) or an unterminated last line.
-  const tail = lines.pop() as string;
-  const add = (entry: LedgerEntry, lineNumber: number) => {
-    const tag = entry.tag ?? "";
-    const expected = (state.paidByTag.get(tag) ?? 0) + 1;
-    if (entry.call !== expected) {
-      throw new BadFileError(file, `line ${lineNumber}: call ${entry.call} out of sequence, expected ${expected}${tagNote(entry.tag)}`);
-    }
-    state.paidByTag.set(tag, expected);
-    if (!state.byKey.has(entry.key)) state.byKey.set(entry.key, entry);
-  };
-  lines.forEach((line, i) => {
-    if (line.trim() === "") return;
-    let value: unknown;
-    try {
-      value = JSON.parse(line);
-    } catch {
-      throw new BadFileError(file, `line ${i + 1}: not JSON`);
-    }
-    const problem = entryProblem(value);
-    if (problem) throw new BadFileError(file, `line ${i + 1}: ${problem}`);
-    add(value as LedgerEntry, i + 1);
-  });
-  if (tail.trim() !== "") {
-    let value: unknown;
-    try {
-      value = JSON.parse(tail);
-    } catch {
-      value = undefined;
-    }
-    if (value !== undefined && entryProblem(value) === undefined) {
-      // Only the newline was lost: the record is whole and was paid.
-      add(value as LedgerEntry, lines.length + 1);
-      state.end = "unterminated";
-    } else {
-      // A crash mid-append: this call's label was never handed out, so it is not paid for.
-      state.end = bytes.lastIndexOf(0x0a) + 1;
-    }
-  } else if (tail !== "") {
-    state.end = "unterminated";
-  }
-  return state;
+  return states;
+}
+
+/** Requests on one ledger run one at a time in this process (other processes: the run lock). */
+const ledgerQueues = new Map<string, Promise<unknown>>();
+
+interface Job {
+  key: string;
+  item: JudgeItem;
+  /** Replies with no score so far: 0 for a first ask, >= 1 for a re-ask. */
+  noScores: number;
 }
 
 /**
- * Pays an oracle for labels under a hard budget, caching every paid label in the run's ledger.
- * Calls to `label` on one gate run one after another; gates with different tags may share a
- * run directory (each label() re-reads the ledger), two gates with the same tag may not.
+ * Pays an oracle for labels under a hard budget, journalling every call in the run's ledger.
+ * Requests on one run directory run one after another (in this process, whatever the gate;
+ * across processes the run directory's lock refuses a second process).
  */
 export class ExpertGate {
   private readonly oracle: Oracle;
@@ -175,15 +127,15 @@ export class ExpertGate {
   private readonly budget: number;
   private readonly tag?: string;
   private readonly concurrency: number;
-  private readonly onPaid?: (entry: LedgerEntry) => void;
+  private readonly reasks: number;
+  private readonly onPaid?: (record: ClosingRecord) => void;
   private state: LedgerState;
-  /** label() calls are serialised: two at once could both pass the up-front budget check. */
-  private queue: Promise<unknown> = Promise.resolve();
 
   constructor(oracle: Oracle, options: GateOptions) {
-    const { runDir, budget, tag, concurrency = 1 } = options;
+    const { runDir, budget, tag, concurrency = 1, reasks = 1 } = options;
     if (!Number.isSafeInteger(budget) || budget < 0) throw new BadOptionError("budget", `must be an integer >= 0, got ${budget}`);
     if (!Number.isSafeInteger(concurrency) || concurrency < 1) throw new BadOptionError("concurrency", `must be an integer >= 1, got ${concurrency}`);
+    if (!Number.isSafeInteger(reasks) || reasks < 0) throw new BadOptionError("reasks", `must be an integer >= 0, got ${reasks}`);
     if (tag !== undefined && (typeof tag !== "string" || tag === "")) throw new BadOptionError("tag", "must be a non-empty string");
     this.oracle = oracle;
     this.runDir = runDir;
@@ -191,13 +143,14 @@ export class ExpertGate {
     this.budget = budget;
     this.tag = tag;
     this.concurrency = concurrency;
+    this.reasks = reasks;
     this.onPaid = options.onPaid;
     this.state = readLedger(this.ledgerPath);
   }
 
-  /** Paid calls with this gate's tag (untagged = the main budget), as of the last read or payment. */
+  /** Paid calls with this gate's tag (untagged = the main budget), as of the last read or call. */
   get paid(): number {
-    return this.state.paidByTag.get(this.tag ?? "") ?? 0;
+    return countCalls(this.state).get(this.tag ?? "")?.paid ?? 0;
   }
 
   get remaining(): number {
@@ -205,136 +158,198 @@ export class ExpertGate {
   }
 
   /**
-   * Labels items in order; cached items (same oracle + exact judge input, paid before in this
-   * run dir, any tag) cost nothing; new ones are paid while paid < budget. A row's cost is what
-   * its label was bought for; the ledger alone records what was spent.
-   * @throws BudgetExhaustedError (BudgetExceededError) before paying anything when the
-   *   uncached distinct items outnumber the remaining budget.
-   * @throws JudgeFailedError when the oracle fails for an item, AbortedError when `signal`
-   *   fires; both after the calls in flight settle, whose labels are kept in the ledger.
+   * Labels items: cached ones (same oracle + exact judge input, labelled before in this run
+   * directory, any tag) cost nothing; the others are asked in input order while the budget
+   * lasts, a re-ask right after the reply that needed it.
+   * @throws JudgeFailedError after a 4xx (at once) or when items ran out of retries (after the
+   *   others were asked), EndpointError when the circuit breaker opened, AbortedError when
+   *   `signal` fired; each after the calls in flight settle and are journalled.
    */
-  label(items: JudgeItem[], signal?: AbortSignal): Promise<LabelRow[]> {
-    const run = this.queue.then(() => this.labelNow(items, signal));
-    this.queue = run.catch(() => undefined);
+  label(items: JudgeItem[], signal?: AbortSignal): Promise<GateReport> {
+    const queueKey = path.resolve(this.ledgerPath);
+    const run = (ledgerQueues.get(queueKey) ?? Promise.resolve()).then(() => this.labelNow(items, signal));
+    ledgerQueues.set(
+      queueKey,
+      run.catch(() => undefined),
+    );
     return run;
   }
 
-  private async labelNow(items: JudgeItem[], signal?: AbortSignal): Promise<LabelRow[]> {
-    // Another gate on this run dir (e.g. the baseline's) may have paid since we last looked.
-    this.state = readLedger(this.ledgerPath);
-    const keys = items.map((item) => cacheKey(this.oracle, item));
-    const toPay: { key: string; item: JudgeItem }[] = [];
-    const queued = new Set<string>();
-    items.forEach((item, i) => {
-      const key = keys[i];
-      if (this.state.byKey.has(key) || queued.has(key)) return;
-      queued.add(key);
-      toPay.push({ key, item });
-    });
-    if (toPay.length > 0 && this.paid >= this.budget) throw this.exhausted();
-    if (toPay.length > this.remaining) throw new BudgetExceededError(toPay.length, this.paid, this.budget, this.tag);
+  private async labelNow(items: JudgeItem[], signal?: AbortSignal): Promise<GateReport> {
+    const release = lockRunDir(this.runDir);
+    try {
+      // Another gate on this run dir (e.g. the baseline's) may have paid since we last looked.
+      this.state = readLedger(this.ledgerPath);
+      const writer = new LedgerWriter(this.ledgerPath, this.state.end);
+      this.state.end = "clean";
+      const recovered = this.closeOrphans(writer);
+      const paidBefore = this.paid;
 
-    await this.pay(toPay, signal);
+      const keys = items.map((item) => cacheKey(this.oracle, item));
+      const states = keyStates(this.state);
+      const jobs: Job[] = [];
+      const queued = new Set<string>();
+      items.forEach((item, i) => {
+        const key = keys[i];
+        const known = states.get(key);
+        if (queued.has(key) || known?.kind === "label" || known?.kind === "unknown") return;
+        if (known?.kind === "asked" && known.noScores > this.reasks) return; // failed for good
+        queued.add(key);
+        jobs.push({ key, item, noScores: known?.kind === "asked" ? known.noScores : 0 });
+      });
 
-    return items.map((item, i) => {
-      const entry = this.state.byKey.get(keys[i]) as LedgerEntry;
-      return { response_id: item.response_id, score: entry.score, rationale: entry.rationale, oracle: entry.oracle, cost: entry.cost };
-    });
+      const unasked = await this.pay(jobs, writer, signal);
+
+      const after = keyStates(this.state);
+      const report: GateReport = { labels: [], failed: [], unknown: [], unasked: [], paidNow: this.paid - paidBefore, recovered };
+      items.forEach((item, i) => {
+        const known = after.get(keys[i]);
+        if (known?.kind === "label") report.labels.push({ response_id: item.response_id, ...known.row });
+        else if (known?.kind === "unknown") report.unknown.push(item.response_id);
+        else if (unasked.has(keys[i])) report.unasked.push(item.response_id);
+        else report.failed.push(item.response_id);
+      });
+      return report;
+    } finally {
+      release();
+    }
   }
 
-  /** Calls the oracle for each job, at most `concurrency` at once, journalling each label. */
-  private async pay(jobs: { key: string; item: JudgeItem }[], signal?: AbortSignal): Promise<void> {
-    let next = 0;
-    let inFlight = 0;
+  /**
+   * Closes every call left pending by a process that died as of unknown outcome: it may have
+   * been billed, so it counts, and its item is never silently asked again. (No call of this
+   * process is in flight: requests on a ledger are serialised and the lock keeps others out.)
+   */
+  private closeOrphans(writer: LedgerWriter): number {
+    let closed = 0;
+    for (const call of this.state.calls) {
+      if (call.closed !== undefined) continue;
+      this.close(writer, call, { status: "unknown" }, false);
+      closed++;
+    }
+    return closed;
+  }
+
+  /** Asks the oracle for each job, at most `concurrency` at once; returns the keys left unasked. */
+  private async pay(jobs: Job[], writer: LedgerWriter, signal?: AbortSignal): Promise<Set<string>> {
+    const firsts = jobs.slice();
+    const reasks: Job[] = [];
+    const unasked = new Set<string>();
+    const unreachable: { job: Job; error: string }[] = [];
     let aborted = false;
-    // The failure of the earliest job wins, so the error does not depend on timing.
-    let failure: { job: number; error: Error } | undefined;
-    const fail = (job: number, error: Error) => {
-      if (failure === undefined || job < failure.job) failure = { job, error };
+    // The error of the earliest job wins, so it does not depend on timing.
+    let stop: { order: number; error: Error } | undefined;
+    const order = new Map(jobs.map((job, i) => [job.key, i]));
+    const fail = (job: Job, error: Error) => {
+      const at = order.get(job.key) as number;
+      if (stop === undefined || at < stop.order) stop = { order: at, error };
     };
 
     const worker = async () => {
-      while (failure === undefined && !aborted && next < jobs.length) {
+      for (;;) {
+        if (stop !== undefined || aborted) return;
         if (signal?.aborted) {
           aborted = true;
           return;
         }
-        const job = next++;
-        const { key, item } = jobs[job];
-        // Reserve the slot before calling: the budget counts calls in flight as spent.
-        if (this.paid + inFlight >= this.budget) {
-          fail(job, this.exhausted());
-          return;
+        const job = reasks.shift() ?? firsts.shift();
+        if (job === undefined) return;
+        // The slot is taken when the pending record is written: calls in flight count as spent.
+        if (this.paid >= this.budget) {
+          if (job.noScores === 0) unasked.add(job.key);
+          continue; // a re-ask with no budget left: the item stays failed
         }
-        inFlight++;
+        const call = this.open(writer, job);
         let outcome: OracleOutcome;
         try {
-          outcome = await this.oracle.judge(item, signal);
+          outcome = await this.oracle.judge(job.item, signal, { reask: job.noScores > 0 });
         } catch (error) {
-          if (error instanceof AbortedError || signal?.aborted) aborted = true;
-          else fail(job, error as Error);
+          if (error instanceof AbortedError || signal?.aborted) {
+            const billed = !(error instanceof CallAbortedError) || error.mayHaveBilled;
+            this.close(writer, call, billed ? { status: "unknown" } : { status: "not-billed", error: "stopped before it was sent" });
+            aborted = true;
+          } else if (error instanceof EndpointError) {
+            // The circuit breaker: this call was never sent.
+            this.close(writer, call, { status: "not-billed", error: error.message });
+            fail(job, error);
+          } else {
+            // A bug in the oracle: whether it billed is unknown, so count it.
+            this.close(writer, call, { status: "unknown" });
+            fail(job, error as Error);
+          }
           return;
-        } finally {
-          inFlight--;
         }
-        if (!outcome.ok) {
-          fail(job, new JudgeFailedError(item.response_id, outcome.error, outcome.retryable));
-          return;
+        if (outcome.ok && !(isScore(outcome.score) && typeof outcome.rationale === "string" && isCost(outcome.cost))) {
+          const why = `oracle ${this.oracle.name} returned score ${outcome.score} and cost ${outcome.cost}; need an integer 0..5 and a cost >= 0`;
+          outcome = { ok: false, billed: true, error: why, reply: String(outcome.rationale ?? ""), cost: isCost(outcome.cost) ? outcome.cost : call.pending.cost };
         }
-        if (!isScore(outcome.score) || typeof outcome.rationale !== "string" || !isCost(outcome.cost)) {
-          fail(job, new JudgeFailedError(item.response_id, `oracle ${this.oracle.name} returned score ${outcome.score} and cost ${outcome.cost}; need an integer 0..5 and a cost >= 0`, false));
-          return;
-        }
-        try {
-          this.journal(key, item, outcome);
-        } catch (error) {
-          fail(job, error as Error);
-          return;
+        if (outcome.ok) {
+          this.close(writer, call, { status: "scored", score: outcome.score, rationale: outcome.rationale, cost: outcome.cost });
+        } else if (outcome.billed) {
+          this.close(writer, call, { status: "no-score", error: outcome.error, rationale: outcome.reply, cost: isCost(outcome.cost) ? outcome.cost : call.pending.cost });
+          if (job.noScores < this.reasks) reasks.push({ ...job, noScores: job.noScores + 1 });
+        } else {
+          this.close(writer, call, { status: "not-billed", error: outcome.error });
+          if (!outcome.retryable) {
+            // A 4xx: the request itself is wrong (model, key, payload); every item would fail.
+            fail(job, new JudgeFailedError(job.item.response_id, outcome.error, false));
+            return;
+          }
+          // Out of retries for this item only: go on with the others (a dead endpoint opens the
+          // client's circuit breaker instead); the stage fails at the end so a rerun asks it.
+          unreachable.push({ job, error: outcome.error });
         }
       }
     };
 
-    const workers = Array.from({ length: Math.min(this.concurrency, jobs.length) }, worker);
-    await Promise.all(workers);
-    if (failure !== undefined) throw failure.error;
+    await Promise.all(Array.from({ length: Math.min(this.concurrency, Math.max(1, jobs.length)) }, worker));
+    if (stop !== undefined) throw stop.error;
     if (aborted) throw new AbortedError("label");
+    if (unreachable.length > 0) {
+      const first = unreachable.reduce((a, b) => ((order.get(a.job.key) as number) <= (order.get(b.job.key) as number) ? a : b));
+      const more = unreachable.length > 1 ? ` (and ${unreachable.length - 1} more item${unreachable.length > 2 ? "s" : ""}; rerun the same command to ask them)` : "";
+      throw new JudgeFailedError(first.job.item.response_id, `${first.error}${more}`, true);
+    }
+    return unasked;
   }
 
-  /** Appends one paid call to the ledger (durably) and to the in-memory view of it. */
-  private journal(key: string, item: JudgeItem, outcome: { score: number; rationale: string; cost: number }): void {
-    const entry: LedgerEntry = {
-      call: this.paid + 1,
-      key,
-      response_id: item.response_id,
+  /** Writes a call's pending record (durably) before the oracle is asked. */
+  private open(writer: LedgerWriter, job: Job): CallState {
+    const tag = this.tag ?? "";
+    const last = this.state.calls.reduce((n, c) => ((c.pending.tag ?? "") === tag ? Math.max(n, c.pending.call) : n), 0);
+    const pending: PendingRecord = {
+      call: last + 1,
+      status: "pending",
+      key: job.key,
+      response_id: job.item.response_id,
       oracle: this.oracle.name,
-      score: outcome.score,
-      rationale: outcome.rationale,
-      cost: outcome.cost,
+      cost: isCost(this.oracle.costPerCall) ? this.oracle.costPerCall : 0,
+      ...(job.noScores > 0 ? { reask: true as const } : {}),
       ...(this.tag === undefined ? {} : { tag: this.tag }),
     };
-    this.repairEnd();
-    appendLineDurable(this.ledgerPath, JSON.stringify(entry));
-    this.state.paidByTag.set(this.tag ?? "", entry.call);
-    if (!this.state.byKey.has(key)) this.state.byKey.set(key, entry);
-    this.onPaid?.(entry);
+    writer.append(pending);
+    const call: CallState = { pending };
+    this.state.calls.push(call);
+    return call;
   }
 
-  /** Makes the next append start a line of its own: drops a torn tail, ends an unterminated line. */
-  private repairEnd(): void {
-    const end = this.state.end;
-    if (end === "clean") {
-      fs.mkdirSync(this.runDir, { recursive: true });
-    } else if (end === "unterminated") {
-      appendLineDurable(this.ledgerPath, "");
-    } else {
-      fs.truncateSync(this.ledgerPath, end);
-    }
-    this.state.end = "clean";
-  }
-
-  private exhausted(): BudgetExhaustedError {
-    const error = new BudgetExhaustedError(this.paid, this.budget);
-    error.message += tagNote(this.tag);
-    return error;
+  /** Writes the record that closes a call (durably) and reports a paid one. */
+  private close(
+    writer: LedgerWriter,
+    call: CallState,
+    outcome:
+      | { status: "scored"; score: number; rationale: string; cost: number }
+      | { status: "no-score"; error: string; rationale: string; cost: number }
+      | { status: "unknown" }
+      | { status: "not-billed"; error: string },
+    /** False for calls of an earlier process: they were counted when it paid them. */
+    report = true,
+  ): void {
+    const { call: n, key, response_id, oracle, cost, tag } = call.pending;
+    const { status, ...rest } = outcome;
+    const record = { call: n, status, key, response_id, oracle, cost, ...rest, ...(tag === undefined ? {} : { tag }) } as ClosingRecord;
+    writer.append(record);
+    call.closed = record;
+    if (report && record.status !== "not-billed") this.onPaid?.(record);
   }
 }

@@ -20,6 +20,12 @@ After examining the instruction and the response:
 - Conclude with the score on its own last line, using the format: "Score: <total points>"
 Remember to assess from the AI Assistant perspective. To evaluate the response in alignment with this additive scoring model, systematically attribute points based on the outlined criteria.`;
 
+/**
+ * Appended to the user message of the one re-ask after a reply with no score: the same request
+ * again at temperature 0 would most likely get the same reply.
+ */
+export const REASK_LINE = 'Your previous reply to this request had no score line. Justify briefly, then end with exactly one last line "Score: N", where N is an integer from 0 to 5.';
+
 /** The user message for one tuple; the rubric oracle's judge input uses the same text. */
 export function judgeUserMessage(prompt: string, response: string): string {
   return `Instruction:\n${prompt}\n\nResponse:\n${response}`;

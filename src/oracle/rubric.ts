@@ -6,7 +6,7 @@
  */
 import { createHash } from "node:crypto";
 import { setTimeout as sleep } from "node:timers/promises";
-import { AbortedError, BadOptionError } from "../errors";
+import { BadOptionError, CallAbortedError } from "../errors";
 import { Rng } from "../rng";
 import { goldRubric } from "../world/rubric";
 import { judgeUserMessage } from "./judge-prompt";
@@ -53,17 +53,22 @@ export class RubricOracle implements Oracle {
     this.options = Object.freeze(resolved);
   }
 
+  get costPerCall(): number {
+    return this.options.costPerCall;
+  }
+
   judgeInput(item: JudgeItem): string {
     return judgeUserMessage(item.prompt, item.response);
   }
 
   async judge(item: JudgeItem, signal?: AbortSignal): Promise<OracleOutcome> {
-    if (signal?.aborted) throw new AbortedError("judge");
+    // The simulated expert bills on delivery: a call stopped while it "thinks" was not billed.
+    if (signal?.aborted) throw new CallAbortedError("judge", false);
     if (this.options.latencyMs > 0) {
       try {
         await sleep(this.options.latencyMs, undefined, { signal });
       } catch (error) {
-        if (signal?.aborted) throw new AbortedError("judge");
+        if (signal?.aborted) throw new CallAbortedError("judge", false);
         throw error;
       }
     }

@@ -10,6 +10,7 @@ import type { BackendName } from "../backend";
 import type { RunConfig } from "../config";
 import { LlmJudgeOracle } from "../oracle/llm-judge";
 import { RubricOracle } from "../oracle/rubric";
+import { HumanOracle } from "../oracle/human";
 import { ExpertGate } from "../oracle/gate";
 import type { JudgeItem, Oracle } from "../oracle/types";
 import { loadCheckpoint, saveCheckpoint } from "../policy/checkpoint";
@@ -32,8 +33,8 @@ export class RunContext {
     /** Replaced per call by the notebook API (each cell has its own display and interrupt). */
     public progress: Progress,
     public signal?: AbortSignal,
-    /** Only for an LLM judge; never written anywhere. */
-    private readonly judgeApiKey?: string,
+    /** API keys of the endpoints (judge, policy, embedder); never written anywhere. */
+    readonly keys: { readonly judge?: string; readonly policy?: string; readonly embed?: string } = {},
   ) {}
 
   file(name: string): string {
@@ -119,12 +120,16 @@ export class RunContext {
         return new LlmJudgeOracle({
           url: o.url!,
           model: o.model!,
-          apiKey: this.judgeApiKey,
+          apiKey: this.keys.judge,
           timeoutMs: o.timeoutMs,
           retries: o.retries,
           costPerCall: o.costPerCall,
+          concurrency: o.concurrency,
+          backoffMs: o.backoffMs,
+          breakerThreshold: o.breakerThreshold,
         });
       }
+      if (o.kind === "human") return new HumanOracle(o.person!, o.costPerCall);
       return new RubricOracle({ noise: o.noise, costPerCall: o.costPerCall, latencyMs: o.latencyMs, seed: deriveSeed(this.config.seed, "oracle") });
     });
   }

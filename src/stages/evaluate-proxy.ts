@@ -5,6 +5,7 @@
  * them, so a many-seed sweep of selection strategies costs minutes instead of hours. Written to
  * proxy_metrics.json; metrics.json stays the contract of a whole run.
  */
+import { ledgerCounts } from "../oracle/ledger";
 import type { RunContext } from "./context";
 import { histogram, proxyAgreement, round, type Metrics } from "./evaluate";
 
@@ -34,10 +35,12 @@ export async function proxyEvalStage(ctx: RunContext): Promise<ProxyMetrics> {
   const on = await proxyAgreement(ctx, "proxy");
   const off = ctx.config.baselines ? await proxyAgreement(ctx, "offpolicy") : undefined;
   const labels = ctx.labels();
+  // Paid calls from the journal, as in metrics.json: not label rows (a cached duplicate is free).
+  const paid = ledgerCounts(ctx.dir);
   return {
     proxy_only: true,
-    expert_queries: labels.length,
-    expert_cost: round(labels.reduce((a, l) => a + l.cost, 0)),
+    expert_queries: paid.paid,
+    expert_cost: round(paid.cost),
     proxy_spearman: round(on.spearman),
     proxy_pair_accuracy: round(on.pairAccuracy),
     proxy_ece: round(on.ece),

@@ -12,10 +12,23 @@ import type { ResponseRow, ResponseSource } from "../types";
 import { goldRubric } from "../world/rubric";
 import type { RunContext } from "./context";
 import { proxyEvaluator, type ProxyName } from "./proxy";
+import { selectedIds } from "./query";
+import { ledgerCounts } from "../oracle/ledger";
+import { isExternalPolicy } from "../config";
+import { evalExternal } from "./evaluate-external";
 
 export interface Metrics {
+  /** Paid expert calls in the ledger (untagged): scored, paid failures, unknown outcomes. */
   expert_queries: number;
+  /** What those calls cost. */
   expert_cost: number;
+  // Optional: metrics.json files written before the journal-first gate lack them.
+  /** Selected items left without a label: no score after the re-ask, unknown outcome, or budget spent. */
+  expert_failed_items?: number;
+  /** Paid calls whose reply had no score (each re-asked once while budget lasted). */
+  expert_noscore_replies?: number;
+  /** Paid calls of unknown outcome (pending when their process died). */
+  expert_unknown_calls?: number;
   pairs: number;
   pairs_per_query: number;
   gold_win_rate: number;
@@ -39,6 +52,16 @@ export interface Metrics {
   reliability: { proxy: ReliabilityBin[]; offpolicy: ReliabilityBin[] | null };
   seconds: number;
   backend: string;
+  /**
+   * With an external policy (evaluate-external.ts): true; the gold_* and retention metrics are
+   * NaN, written as null (no M2 is trained here), the proxy_* metrics are against the judge on held-out
+   * responses, and histograms.heldout_gold holds the judge's scores.
+   */
+  policy_endpoint?: boolean;
+  /** External policy: the judge's mean score of M1's held-out responses (null without a judge to call). */
+  judge_mean_heldout?: number | null;
+  /** External policy: paid judge calls on held-out responses (ledger tag "eval", not expert_queries). */
+  judge_eval_calls?: number;
 }
 
 export function histogram(scores: number[]): number[] {
@@ -47,7 +70,7 @@ export function histogram(scores: number[]): number[] {
   return h;
 }
 
-const mean = (xs: number[]) => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : NaN);
+export const mean = (xs: number[]) => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : NaN);
 export const round = (x: number) => (Number.isFinite(x) ? Math.round(x * 1e6) / 1e6 : x);
 
 /** Samples per held-out prompt from a model with the eval stream (common random numbers across models). */
@@ -95,6 +118,7 @@ export async function proxyAgreement(ctx: RunContext, name: ProxyName) {
 }
 
 export async function evalStage(ctx: RunContext): Promise<Metrics> {
+  if (isExternalPolicy(ctx.config)) return evalExternal(ctx);
   const baselines = ctx.config.baselines;
   const sft = await heldoutSamples(ctx, ctx.model("sft"), "eval sft");
   const dpo = await heldoutSamples(ctx, ctx.model("dpo"), "eval dpo");
@@ -110,13 +134,17 @@ export async function evalStage(ctx: RunContext): Promise<Metrics> {
   const on = await proxyAgreement(ctx, "proxy");
   const off = baselines ? await proxyAgreement(ctx, "offpolicy") : undefined;
   const labels = ctx.labels();
+  const paid = ledgerCounts(ctx.dir);
   const pairs = readPairs(ctx.file("pairs.arrow")).length;
   const expertOnlyPairs = baselines ? readPairs(ctx.file("expert_only_pairs.arrow")).length : 0;
   return {
-    expert_queries: labels.length,
-    expert_cost: round(labels.reduce((a, l) => a + l.cost, 0)),
+    expert_queries: paid.paid,
+    expert_cost: round(paid.cost),
+    expert_failed_items: selectedIds(ctx).length - labels.length,
+    expert_noscore_replies: paid.noScore,
+    expert_unknown_calls: paid.unknown,
     pairs,
-    pairs_per_query: round(pairs / Math.max(1, labels.length)),
+    pairs_per_query: round(pairs / Math.max(1, paid.paid)),
     gold_win_rate: round(winRate(sft.prompts, sft.texts, dpo.texts)),
     gold_mean_sft: round(mean(sft.texts.map((t, i) => goldRubric(sft.prompts[i], t).score))),
     gold_mean_dpo: round(mean(dpo.texts.map((t, i) => goldRubric(dpo.prompts[i], t).score))),

@@ -8,6 +8,7 @@ import { buildPairs, type ScoredResponse } from "../pairs/build";
 import { readPairs, readProxyScores, writePairs } from "../store/arrow-tables";
 import type { PairRow, ResponseRow } from "../types";
 import type { RunContext } from "./context";
+import { isExternalPolicy } from "../config";
 import { labelThroughGate, poolResponses } from "./query";
 
 function scoredPairs(ctx: RunContext, responses: ResponseRow[], scoreOf: (r: ResponseRow) => number | undefined): PairRow[] {
@@ -34,6 +35,17 @@ async function dpoFrom(ctx: RunContext, pairs: PairRow[], name: string): Promise
 }
 
 export async function dpoStage(ctx: RunContext): Promise<void> {
+  if (isExternalPolicy(ctx.config)) {
+    // The policy is served elsewhere: train it where it lives. The pairs go out as TRL JSONL
+    // (DPOTrainer, OpenRLHF) and the labels as an EFT judge dataset.
+    // Loaded here: parquet-wasm (behind export.ts) need not load with every pipeline.
+    const { exportPairs } = await import("../store/export");
+    const { exportEftDataset } = await import("../store/export-eft");
+    const pairs = exportPairs(ctx.dir, "trl-jsonl");
+    const eft = exportEftDataset(ctx.dir);
+    ctx.progress.log?.(`dpo: the policy is an endpoint, so it is not trained here; ${pairs.rows} pairs exported to ${pairs.file}, ${eft.rows} judge examples to ${eft.file}`);
+    return;
+  }
   await dpoFrom(ctx, readPairs(ctx.file("pairs.arrow")), "dpo");
 }
 

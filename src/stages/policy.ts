@@ -8,38 +8,84 @@ import { answerSequence } from "../policy/batch";
 import { sampleCompletions } from "../policy/sample";
 import { policyContext } from "../policy/tokenizer";
 import { trainMaskedLM } from "../policy/train-lm";
-import { deriveSeed } from "../rng";
+import { Rng, deriveSeed } from "../rng";
 import { writeLabels, writePrompts } from "../store/arrow-tables";
-import { readUserPrompts } from "../store/prompts-input";
+import { readUserPrompts, type UserPrompt } from "../store/prompts-input";
 import type { PromptRow, ResponseRow } from "../types";
-import type { RunConfig } from "../config";
+import { isExternalPolicy, type RunConfig } from "../config";
 import { BadFileError } from "../errors";
 import { buildWorld, type World } from "../world/world";
+import { TASKS, parsePrompt } from "../world/tasks";
 import type { RunContext } from "./context";
+import { policyEndpoint } from "./endpoints";
+import type * as TF from "@tensorflow/tfjs";
+import type { Progress } from "../progress";
 
 /**
  * The world's prompts for a config: built-in seed and held-out prompts, and the pool (the
  * user's own prompts when given, deduplicated and without built-in seed/held-out prompts).
- * Cheap and deterministic, so the pipeline also calls it up front to validate inputs.
+ * With an external policy there is no seed (nothing is fine-tuned here) and a user's own
+ * prompts also give the held-out ones. Cheap and deterministic, so the pipeline also calls it
+ * up front to validate inputs.
  */
 export function planWorld(config: RunConfig): { world: World; prompts: PromptRow[] } {
   const world = buildWorld(config.world, deriveSeed(config.seed, "world"));
-  if (!config.prompts) return { world, prompts: world.prompts };
+  const external = isExternalPolicy(config);
+  if (!config.prompts) return { world, prompts: external ? world.prompts.filter((p) => p.split !== "seed") : world.prompts };
   const own = readUserPrompts(config.prompts);
-  const seen = new Set(world.prompts.filter((p) => p.split !== "pool").map((p) => p.prompt));
-  const pool: PromptRow[] = [];
+  if (!external || config.oracle.kind === "rubric") refuseForeignPrompts(config, own.map((p) => p.prompt));
+  const seen = new Set(external ? [] : world.prompts.filter((p) => p.split !== "pool").map((p) => p.prompt));
+  const distinct: UserPrompt[] = [];
   for (const p of own) {
     if (seen.has(p.prompt)) continue;
     seen.add(p.prompt);
-    pool.push({ prompt_id: `pool-${String(pool.length).padStart(6, "0")}`, prompt: p.prompt, task: p.task, split: "pool" });
+    distinct.push(p);
   }
+  if (external) return { world, prompts: splitOwnPrompts(config, distinct) };
+  const pool = distinct.map((p, i): PromptRow => ({ prompt_id: `pool-${String(i).padStart(6, "0")}`, prompt: p.prompt, task: p.task, split: "pool" }));
   if (pool.length === 0) throw new BadFileError(config.prompts, "has no prompts besides the built-in seed and held-out ones");
   return { world, prompts: [...world.prompts.filter((p) => p.split !== "pool"), ...pool] };
+}
+
+/**
+ * The built-in policy and rubric know only the built-in tasks: the rubric would score every
+ * other prompt 0 and the pairs would be noise. Refused, with what to do instead.
+ */
+function refuseForeignPrompts(config: RunConfig, prompts: string[]): void {
+  const i = prompts.findIndex((p) => parsePrompt(p) === undefined);
+  if (i < 0) return;
+  const who = isExternalPolicy(config) ? "the built-in rubric" : config.oracle.kind === "rubric" ? "the built-in policy and rubric" : "the built-in policy";
+  const shown = prompts[i].length > 40 ? `${prompts[i].slice(0, 40)}...` : prompts[i];
+  throw new BadFileError(
+    config.prompts!,
+    `prompt ${i + 1} (${JSON.stringify(shown)}) is not a task of the built-in world (${TASKS.map((t) => t.name).join(", ")}), and ${who} would score it 0; for your own prompts give --policy-url, --embed-url and --judge-url (or --human)`,
+  );
+}
+
+/** With an external policy: a seeded share of the user's prompts is held out for evaluation. */
+function splitOwnPrompts(config: RunConfig, own: UserPrompt[]): PromptRow[] {
+  const heldout = Math.min(config.world.heldoutPrompts, Math.floor(own.length / 5));
+  if (own.length - heldout < 1) throw new BadFileError(config.prompts!, "has no prompts to select from");
+  const order = new Rng(deriveSeed(config.seed, "heldout-split")).shuffle(own.map((_, i) => i));
+  const held = new Set(order.slice(0, heldout));
+  let pool = 0;
+  let kept = 0;
+  return own.map((p, i) =>
+    held.has(i)
+      ? { prompt_id: `heldout-${String(kept++).padStart(6, "0")}`, prompt: p.prompt, task: p.task, split: "heldout" }
+      : { prompt_id: `pool-${String(pool++).padStart(6, "0")}`, prompt: p.prompt, task: p.task, split: "pool" },
+  );
 }
 
 export async function worldStage(ctx: RunContext): Promise<void> {
   const { world, prompts } = planWorld(ctx.config);
   writePrompts(ctx.file("prompts.arrow"), prompts);
+  if (isExternalPolicy(ctx.config)) {
+    // Nothing is fine-tuned here: no seed answers and no seed judge examples.
+    writeLabels(ctx.file("seed_eft_labels.arrow"), []);
+    ctx.putResponses(["seed", "seed-eft"], []);
+    return;
+  }
   const seedIds = prompts.filter((p) => p.split === "seed").map((p) => p.prompt_id);
   const seedRows: ResponseRow[] = world.sft.map((e, i) => ({
     response_id: `seed-${String(i).padStart(6, "0")}`,
@@ -63,6 +109,8 @@ export async function worldStage(ctx: RunContext): Promise<void> {
 }
 
 export async function sftStage(ctx: RunContext): Promise<void> {
+  // An external policy is M1 as served: it is not fine-tuned here.
+  if (isExternalPolicy(ctx.config)) return;
   const { config, tf } = ctx;
   const text = ctx.promptText();
   const data = ctx
@@ -76,6 +124,7 @@ export async function sftStage(ctx: RunContext): Promise<void> {
 }
 
 export async function generateStage(ctx: RunContext): Promise<void> {
+  if (isExternalPolicy(ctx.config)) return generateWithEndpoint(ctx);
   const { k, ...sample } = ctx.config.generate;
   const rows: ResponseRow[] = [];
   const rng = ctx.rng("generate");
@@ -88,4 +137,35 @@ export async function generateStage(ctx: RunContext): Promise<void> {
     );
   }
   ctx.putResponses(["policy", "policy-heldout"], rows);
+}
+
+/** k samples per pool and held-out prompt from the external policy (journalled as they arrive). */
+async function generateWithEndpoint(ctx: RunContext): Promise<void> {
+  const { k, temperature } = ctx.config.generate;
+  const policy = policyEndpoint(ctx);
+  const rows: ResponseRow[] = [];
+  for (const [split, source] of [["pool", "policy"], ["heldout", "policy-heldout"]] as const) {
+    const prompts = ctx.prompts().filter((p) => p.split === split);
+    const texts = await policy.sample(
+      prompts.map((p) => p.prompt),
+      { k, temperature, seed: deriveSeed(ctx.config.seed, "generate") },
+      ctx.progress,
+      ctx.signal,
+      `generate ${split}`,
+    );
+    prompts.forEach((p, i) => texts[i].forEach((text, j) => rows.push({ response_id: `${p.prompt_id}-r${j}`, prompt_id: p.prompt_id, text, source })));
+  }
+  ctx.putResponses(["policy", "policy-heldout"], rows);
+}
+
+/**
+ * M1 without a run directory (`proxyrm serve`): the same initialisation, seed data and training
+ * stream as the sft stage of a run with this config.
+ */
+export async function trainSeedPolicy(tf: typeof TF, config: RunConfig, progress?: Progress, signal?: AbortSignal): Promise<TinyGPT> {
+  const { world } = planWorld({ ...config, prompts: undefined, policy: { ...config.policy, url: undefined } });
+  const data = world.sft.map((e) => answerSequence(policyContext(e.prompt), e.response, config.model.blockSize));
+  const model = new TinyGPT(tf, config.model, { seed: deriveSeed(config.seed, "init") });
+  await trainMaskedLM(model, data, config.sft, new Rng(deriveSeed(config.seed, "sft")), "sft", progress, signal);
+  return model;
 }

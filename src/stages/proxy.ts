@@ -10,8 +10,12 @@ import { EftJudge, fitEftJudge, type LabelledQuery } from "../proxy/eft";
 import { fitRewardHeads } from "../proxy/heads";
 import type { JudgeQuery, ProxyEvaluator } from "../proxy/types";
 import { writeProxyScores } from "../store/arrow-tables";
+import { readEmbeddings } from "../store/embeddings";
+import { isExternalPolicy } from "../config";
+import { judgeUserMessage } from "../oracle/judge-prompt";
 import type { LabelRow } from "../types";
 import type { RunContext } from "./context";
+import { embedEndpoint } from "./endpoints";
 import { poolResponses } from "./query";
 
 export type ProxyName = "proxy" | "offpolicy";
@@ -37,8 +41,8 @@ export async function fitProxyOn(ctx: RunContext, examples: LabelledQuery[], sta
   const cfg = ctx.config.proxy;
   // Every evaluator draws the same minibatch stream: only their data differs.
   const rng = ctx.rng("fit");
-  const model = ctx.model("sft");
   if (cfg.kind === "eft") {
+    const model = ctx.model("sft");
     const { judge, losses } = await fitEftJudge(model, examples, cfg.eft, rng, stage, ctx.progress, ctx.signal);
     if (name) {
       ctx.saveModel(name, judge.model);
@@ -46,6 +50,15 @@ export async function fitProxyOn(ctx: RunContext, examples: LabelledQuery[], sta
     }
     return judge;
   }
+  if (isExternalPolicy(ctx.config)) {
+    // No tiny GPT to read: the heads learn on the embedder's view of the judge input (cached
+    // in its reply journal for every pool response since the embed stage).
+    const embedder = embedEndpoint(ctx);
+    const features = async (items: JudgeQuery[], signal?: AbortSignal) => (await embedder.embed(items.map((q) => judgeUserMessage(q.prompt, q.response)), undefined, signal)).data;
+    const dim = readEmbeddings(ctx.file("embeddings.arrow"), { view: "eft" }).dim;
+    return fitRewardHeads(ctx.tf, features, dim, examples, cfg.heads, rng, ctx.progress, ctx.signal, stage);
+  }
+  const model = ctx.model("sft");
   const features = (items: JudgeQuery[], signal?: AbortSignal) => judgeFeatures(model, items, signal);
   return fitRewardHeads(ctx.tf, features, judgeFeatureDim(model), examples, cfg.heads, rng, ctx.progress, ctx.signal, stage);
 }

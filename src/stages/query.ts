@@ -10,10 +10,15 @@ import type { Matrix } from "../select/types";
 import { writeLabels } from "../store/arrow-tables";
 import { writeFileAtomic } from "../store/atomic";
 import { readEmbeddings, writeEmbeddings } from "../store/embeddings";
+import { UserError } from "../errors";
+import type { GateReport } from "../oracle/gate";
+import { HumanOracle, LabelsAwaitedError, awaitingHuman } from "../oracle/human";
+import { judgeUserMessage } from "../oracle/judge-prompt";
 import type { JudgeItem } from "../oracle/types";
 import type { LabelRow, ResponseRow } from "../types";
 import type { ProxyScores } from "../proxy/types";
 import type { RunContext } from "./context";
+import { embedEndpoint } from "./endpoints";
 import { fitOnLabels, proxyEvaluator } from "./proxy";
 
 /** Pool responses in a fixed order: the selection pool (indices refer to this order). */
@@ -22,6 +27,7 @@ export function poolResponses(ctx: RunContext): ResponseRow[] {
 }
 
 export async function embedStage(ctx: RunContext): Promise<void> {
+  if (ctx.config.embed.url !== undefined) return embedWithEndpoint(ctx);
   const pool = poolResponses(ctx);
   const text = ctx.promptText();
   const model = ctx.model("sft");
@@ -38,6 +44,28 @@ export async function embedStage(ctx: RunContext): Promise<void> {
     ids: [...pool.map((r) => r.response_id), ...pool.map((r) => r.response_id)],
     views: [...pool.map(() => "ift" as const), ...pool.map(() => "eft" as const)],
     dim: d,
+    data,
+  });
+}
+
+/**
+ * The endpoint's views: IFT embeds the prompt as written, EFT the judge's input (instruction and
+ * response, as the judge reads them: judgeUserMessage).
+ */
+async function embedWithEndpoint(ctx: RunContext): Promise<void> {
+  const pool = poolResponses(ctx);
+  const text = ctx.promptText();
+  const embedder = embedEndpoint(ctx);
+  const ift = await embedder.embed(pool.map((r) => text.get(r.prompt_id)!), ctx.progress, ctx.signal, "embed ift");
+  const eft = await embedder.embed(pool.map((r) => judgeUserMessage(text.get(r.prompt_id)!, r.text)), ctx.progress, ctx.signal, "embed eft");
+  if (ift.dim !== eft.dim) throw new Error(`the embedder gave ${ift.dim} and ${eft.dim} dimensions`);
+  const data = new Float32Array(pool.length * 2 * ift.dim);
+  data.set(ift.data, 0);
+  data.set(eft.data, pool.length * ift.dim);
+  writeEmbeddings(ctx.file("embeddings.arrow"), {
+    ids: [...pool.map((r) => r.response_id), ...pool.map((r) => r.response_id)],
+    views: [...pool.map(() => "ift" as const), ...pool.map(() => "eft" as const)],
+    dim: ift.dim,
     data,
   });
 }
@@ -96,17 +124,31 @@ export async function selectStage(ctx: RunContext): Promise<void> {
 }
 
 /** Labels for items through the main gate (cached ones are free), without writing labels.arrow. */
-function payFor(ctx: RunContext, items: JudgeItem[]): Promise<LabelRow[]> {
-  return ctx.gate(ctx.config.select.budget).label(items, ctx.signal);
+async function payFor(ctx: RunContext, items: JudgeItem[]): Promise<LabelRow[]> {
+  const report = await ctx.gate(ctx.config.select.budget).label(items, ctx.signal);
+  logGateReport(ctx, "select", report);
+  return report.labels;
 }
 
 export function selectedIds(ctx: RunContext): string[] {
   return (JSON.parse(fs.readFileSync(ctx.file("selection.json"), "utf8")) as { response_ids: string[] }).response_ids;
 }
 
+/** One line per kind of item left without a label, so a user sees what was paid and skipped. */
+function logGateReport(ctx: RunContext, stage: string, report: GateReport): void {
+  const items = (n: number) => `${n} item${n === 1 ? "" : "s"}`;
+  if (report.recovered > 0) {
+    ctx.progress.log?.(`${stage}: ${report.recovered} call${report.recovered === 1 ? "" : "s"} of unknown outcome from an interrupted run (pending in ledger.jsonl, never answered): counted as paid, not asked again`);
+  }
+  if (report.failed.length > 0) ctx.progress.log?.(`${stage}: ${items(report.failed.length)} failed (no score in the judge's replies, a re-ask included); skipped`);
+  if (report.unknown.length > 0) ctx.progress.log?.(`${stage}: ${items(report.unknown.length)} without a label: a call's outcome is unknown; skipped`);
+  if (report.unasked.length > 0) ctx.progress.log?.(`${stage}: ${items(report.unasked.length)} not asked: the budget went on re-asks and calls of unknown outcome`);
+}
+
 /**
  * Pays for labels through the one gate, reporting each paid call, and writes them (in input
- * order) to `file`. Labels paid earlier in this run dir come back from the ledger for free.
+ * order) to `file`. Labels paid earlier in this run dir come back from the ledger for free;
+ * items that got no label (a paid failure, an unknown outcome, budget spent) are left out.
  */
 export async function labelThroughGate(
   ctx: RunContext,
@@ -115,17 +157,28 @@ export async function labelThroughGate(
 ): Promise<LabelRow[]> {
   const gate = ctx.gate(opts.budget, { tag: opts.tag, onPaid: () => ctx.progress.tick(1) });
   ctx.progress.start(opts.stage, opts.budget);
+  let report: GateReport;
   try {
     ctx.progress.tick(gate.paid); // paid before a crash: a resumed run
-    const labels = await gate.label(items, ctx.signal);
-    writeLabels(ctx.file(opts.file), labels);
-    return labels;
+    report = await gate.label(items, ctx.signal);
   } finally {
     ctx.progress.end();
   }
+  logGateReport(ctx, opts.stage, report);
+  if (report.labels.length === 0) {
+    throw new UserError(`${opts.stage}: not one of ${items.length} items got a label (see ${ctx.file("ledger.jsonl")}); nothing to learn from`, { code: "no-labels" });
+  }
+  writeLabels(ctx.file(opts.file), report.labels);
+  return report.labels;
 }
 
 export async function labelStage(ctx: RunContext): Promise<void> {
+  const oracle = ctx.oracle();
+  if (oracle instanceof HumanOracle) {
+    // A person scores on `proxyrm label`'s page or the lab's widget; the run waits for them.
+    const waiting = awaitingHuman(ctx.dir, oracle);
+    if (waiting.length > 0) throw new LabelsAwaitedError(ctx.dir, waiting.length, selectedIds(ctx).length, oracle.person);
+  }
   const byId = new Map(ctx.responses().map((r) => [r.response_id, r]));
   const items = ctx.judgeItems(selectedIds(ctx).map((id) => byId.get(id)!));
   await labelThroughGate(ctx, items, { budget: ctx.config.select.budget, stage: "label", file: "labels.arrow" });

@@ -11,11 +11,13 @@ import type { PairRow } from "../types";
 import { readPairs, TABLE_SPECS, tableFromRows } from "./arrow-tables";
 import { writeFileAtomic } from "./atomic";
 
-/** The export formats, in the order `--format` lists them. */
-export const EXPORT_FORMATS = ["trl-jsonl", "parquet"] as const;
+/** The export formats, in the order `--format` lists them: pairs (TRL JSONL, Parquet) and the EFT judge dataset. */
+export const EXPORT_FORMATS = ["trl-jsonl", "parquet", "eft-jsonl"] as const;
 export type ExportFormat = (typeof EXPORT_FORMATS)[number];
+/** The formats of pairs.arrow. */
+export type PairFormat = Exclude<ExportFormat, "eft-jsonl">;
 
-const DEFAULT_FILE_NAMES: Record<ExportFormat, string> = { "trl-jsonl": "pairs.jsonl", parquet: "pairs.parquet" };
+const DEFAULT_FILE_NAMES: Record<PairFormat, string> = { "trl-jsonl": "pairs.jsonl", parquet: "pairs.parquet" };
 
 /** Checks a `--format` value; anything else is a BadOptionError listing the allowed ones. */
 export function parseExportFormat(value: string): ExportFormat {
@@ -36,8 +38,9 @@ export function parseExportFormat(value: string): ExportFormat {
  *
  * A run with no pairs (every margin was zero) exports an empty file rather than failing.
  */
-export function exportPairs(runDir: string, format: ExportFormat, out?: string): { file: string; rows: number } {
+export function exportPairs(runDir: string, format: PairFormat, out?: string): { file: string; rows: number } {
   const checkedFormat = parseExportFormat(format);
+  if (checkedFormat === "eft-jsonl") throw new BadOptionError("--format", "eft-jsonl exports labels, not pairs: use exportEftDataset");
   if (!fs.existsSync(runDir) || !fs.statSync(runDir).isDirectory()) {
     throw new UserError(`${runDir}: run directory not found`, { code: "bad-file", blame: runDir });
   }

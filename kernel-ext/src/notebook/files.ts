@@ -11,7 +11,7 @@ import { readLabels, readPairs, readPrompts, readProxyScores, readResponses } fr
 import { readEmbeddings, type EmbeddingMatrix } from "proxyrm/dist/store/embeddings";
 import { readManifest, type Manifest } from "proxyrm/dist/store/manifest";
 import type { LabelRow, PairRow, PromptRow, ProxyScoreRow, ResponseRow } from "proxyrm/dist/types";
-import type { LedgerEntry } from "proxyrm/dist/oracle/gate";
+import { LEDGER_FILE, ledgerRecords, paidCallsOf, type LedgerRecord } from "proxyrm/dist/oracle/ledger";
 
 export interface Selection {
   strategy: string;
@@ -19,8 +19,8 @@ export interface Selection {
   response_ids: string[];
 }
 
-/** A ledger.jsonl line, as the gate writes it. */
-export type LedgerLine = LedgerEntry;
+/** A ledger.jsonl line, as the gate writes it (a pending record or the one closing a call). */
+export type LedgerLine = LedgerRecord;
 
 export class RunFiles {
   private readonly memo = new Map<string, unknown>();
@@ -93,15 +93,7 @@ export class RunFiles {
   }
 
   ledger(): LedgerLine[] {
-    return this.once("ledger", () =>
-      this.has("ledger.jsonl")
-        ? fs
-            .readFileSync(this.file("ledger.jsonl"), "utf8")
-            .split("\n")
-            .filter((line) => line.trim() !== "")
-            .map((line) => JSON.parse(line) as LedgerLine)
-        : [],
-    );
+    return this.once("ledger", () => ledgerRecords(this.file(LEDGER_FILE)));
   }
 
   embeddings(view: "ift" | "eft"): EmbeddingMatrix {
@@ -116,7 +108,7 @@ export class RunFiles {
   }
 }
 
-/** Paid expert calls: ledger lines without a tag (baseline lines have their own budget). */
+/** Paid expert calls, as the gate counts them (untagged: baseline calls have their own budget). */
 export function expertCalls(ledger: readonly LedgerLine[]): number {
-  return ledger.filter((l) => l.tag === undefined).length;
+  return paidCallsOf(ledger);
 }

@@ -7,6 +7,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { UserError } from "proxyrm/dist/errors";
 import { frameFromArrow, frameFromColumns, type Cell, type DataFrame } from "./frames";
+import { ledgerRecords } from "proxyrm/dist/oracle/ledger";
 import type { LedgerLine, Selection } from "./files";
 
 /** Table name -> file, and the call that writes it (for the "not yet" message). */
@@ -55,13 +56,11 @@ export function readRunTable(dir: string, name: string): DataFrame {
     );
   }
   if (file === "ledger.jsonl") {
-    const lines = fs
-      .readFileSync(full, "utf8")
-      .split("\n")
-      .filter((l) => l.trim() !== "")
-      .map((l) => JSON.parse(l) as LedgerLine);
-    const col = (name: keyof LedgerLine): { name: string; values: Cell[] } => ({ name, values: lines.map((l) => l[name] ?? null) });
-    return frameFromColumns([col("call"), col("response_id"), col("oracle"), col("score"), col("rationale"), col("cost"), col("tag")], from);
+    // Pending records and the records closing them (docs/oracles.md); fields a kind lacks are null.
+    const lines: LedgerLine[] = ledgerRecords(full);
+    const col = (name: string): { name: string; values: Cell[] } => ({ name, values: lines.map((l) => ((l as unknown as Record<string, Cell>)[name] ?? null)) });
+    const names = ["call", "status", "response_id", "oracle", "score", "rationale", "error", "cost", "reask", "tag"];
+    return frameFromColumns(names.map(col), from);
   }
   return frameFromArrow(full, from);
 }
