@@ -11,7 +11,7 @@ import { resolveConfig, type RunConfig } from "./config";
 import { createHash } from "node:crypto";
 import { BadOptionError, UserError } from "./errors";
 import { silentProgress, type Progress } from "./progress";
-import { writeFileAtomic } from "./store/atomic";
+import { removeStaleTemps, writeFileAtomic } from "./store/atomic";
 import { checkSameConfig, readManifest, writeManifest, type Manifest } from "./store/manifest";
 import { RunContext } from "./stages/context";
 import { probeRunEndpoints, type EndpointKeys } from "./endpoint/run-endpoints";
@@ -204,6 +204,8 @@ export class RunSession {
 
   private static async openLocked(options: Omit<RunOptions, "until">, inputs: Record<string, string>, found: Manifest | undefined, release: () => void): Promise<RunSession> {
     const { config, out } = options;
+    // A process killed with -9 mid-write leaves its temp files; nobody else writes here now.
+    removeStaleTemps(out);
     // Read again under the lock: the process that held it may have finished stages meanwhile.
     let manifest = readManifest(out) ?? found;
     if (manifest) checkSameConfig(out, manifest, config);

@@ -6,7 +6,7 @@ import * as path from "node:path";
 import { Dictionary, Float64, Int32, Int64, LargeUtf8, Table, tableFromIPC, tableToIPC, Utf8, vectorFromArray, type Vector } from "apache-arrow";
 import { Table as WasmTable, writeParquet } from "parquet-wasm";
 import { BadFileError, UserError } from "../src/errors";
-import { appendLineDurable, writeFileAtomic } from "../src/store/atomic";
+import { appendLineDurable, removeStaleTemps, writeFileAtomic } from "../src/store/atomic";
 import {
   readLabels,
   readPairs,
@@ -302,4 +302,17 @@ test("bad prompt files are a one-line BadFileError naming the file (and line or 
       },
     );
   }
+});
+
+test("removeStaleTemps removes other processes' temp files, keeps this process's and every other file", () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "proxyrm-temps-"));
+  fs.mkdirSync(path.join(dir, "models"));
+  const otherPid = process.pid === 1 ? 2 : process.pid - 1;
+  const stale = [path.join(dir, `.labels.arrow.tmp-${otherPid}-0`), path.join(dir, "models", `.m1.json.tmp-${otherPid}-7`)];
+  const kept = [path.join(dir, `.labels.arrow.tmp-${process.pid}-3`), path.join(dir, "labels.arrow"), path.join(dir, "models", "m1.json"), path.join(dir, ".tmp-notes")];
+  for (const f of [...stale, ...kept]) fs.writeFileSync(f, "x");
+  assert.equal(removeStaleTemps(dir), 2);
+  for (const f of stale) assert.ok(!fs.existsSync(f), `${f} should be removed`);
+  for (const f of kept) assert.ok(fs.existsSync(f), `${f} should be kept`);
+  fs.rmSync(dir, { recursive: true, force: true });
 });

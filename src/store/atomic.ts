@@ -50,6 +50,32 @@ export function appendLineDurable(file: string, line: string): void {
   }
 }
 
+/** The temp name writeFileAtomic uses: `.NAME.tmp-PID-N`. */
+const TEMP_NAME = /^\..+\.tmp-(\d+)-\d+$/;
+
+/**
+ * Removes, under `dir` and its subdirectories, the temp files that writeFileAtomic of another
+ * process left behind: a process killed with -9 between creating a temp file and renaming it
+ * leaves one. Call it only while holding the run directory's lock, when no other process can be
+ * writing there; this process's own temp files are kept. Returns how many were removed.
+ */
+export function removeStaleTemps(dir: string): number {
+  let removed = 0;
+  for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
+    const full = path.join(dir, entry.name);
+    if (entry.isDirectory()) {
+      removed += removeStaleTemps(full);
+      continue;
+    }
+    const match = TEMP_NAME.exec(entry.name);
+    if (match && Number(match[1]) !== process.pid) {
+      fs.rmSync(full, { force: true });
+      removed++;
+    }
+  }
+  return removed;
+}
+
 function fsyncDirectory(dir: string): void {
   let fd: number | undefined;
   try {
