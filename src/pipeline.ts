@@ -186,6 +186,9 @@ export class RunSession {
       checkSameInputs(out, manifest, inputs, config);
     }
     if (fs.existsSync(out) && !fs.statSync(out).isDirectory()) throw new UserError(`--out ${out} is a file, not a directory`);
+    // Before the run directory exists: a forced backend that cannot run leaves nothing behind.
+    const progress = options.progress ?? silentProgress;
+    const tfjs = await loadTf(config.backend, { warn: (line) => progress.log?.(line) });
     // A dead or misconfigured endpoint fails here, in seconds, before any training. A finished
     // run needs no endpoint: reopening it (a notebook showing results) must not need one.
     const stages = STAGES.filter((s) => !s.baseline || config.baselines);
@@ -195,19 +198,24 @@ export class RunSession {
     // One process at a time: a second one exits 2 naming this one's pid (store/run-lock.ts).
     const release = lockRunDir(out);
     try {
-      return await RunSession.openLocked(options, inputs, manifest, release);
+      return await RunSession.openLocked(options, inputs, manifest, release, tfjs);
     } catch (error) {
       release();
       throw error;
     }
   }
 
-  private static async openLocked(options: Omit<RunOptions, "until">, inputs: Record<string, string>, found: Manifest | undefined, release: () => void): Promise<RunSession> {
+  private static async openLocked(
+    options: Omit<RunOptions, "until">,
+    inputs: Record<string, string>,
+    found: Manifest | undefined,
+    release: () => void,
+    { tf, backend }: Awaited<ReturnType<typeof loadTf>>,
+  ): Promise<RunSession> {
     const { config, out } = options;
     // Read again under the lock: the process that held it may have finished stages meanwhile.
     let manifest = readManifest(out) ?? found;
     if (manifest) checkSameConfig(out, manifest, config);
-    const { tf, backend } = await loadTf(config.backend);
     manifest ??= {
       proxyrm: packageVersion("proxyrm"),
       seed: config.seed,
