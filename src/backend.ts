@@ -97,13 +97,28 @@ function reason(err: unknown): string {
 }
 
 /**
- * Sets `name` on `tf` and checks it took: tfjs-core keeps its old backend when a factory
- * throws or returns false, and the @tensorflow/tfjs-node in node_modules is danfo's alias of
- * plain tfjs, which registers no "tensorflow" backend at all.
+ * Sets `name` on `tf` and checks it took: the @tensorflow/tfjs-node in node_modules is danfo's
+ * alias of plain tfjs, which registers no "tensorflow" backend at all. When a backend's factory
+ * fails, tfjs-core only console.warns the reason (a stack) and is left on no backend, so the
+ * reason is caught into the error and the previous backend is put back.
  */
 export async function activate(tf: typeof TF, name: BackendName): Promise<typeof TF> {
   if (!tf.findBackendFactory(name)) throw new Error(`the module registered no "${name}" backend`);
-  if (!(await tf.setBackend(name))) throw new Error(`the "${name}" backend failed to initialise`);
+  const previous = tf.findBackend(tf.getBackend() ?? "") ? tf.getBackend() : undefined;
+  const warned: string[] = [];
+  const warn = console.warn;
+  console.warn = (...args: unknown[]) => void warned.push(args.map(String).join(" "));
+  let ok: boolean;
+  try {
+    ok = await tf.setBackend(name);
+  } finally {
+    console.warn = warn;
+  }
+  if (!ok) {
+    if (previous) await tf.setBackend(previous);
+    const why = warned.find((w) => !/^Initialization of backend .* failed$/.test(w));
+    throw new Error(`the "${name}" backend failed to initialise${why ? `: ${why}` : ""}`);
+  }
   await tf.ready();
   if (tf.getBackend() !== name) throw new Error(`tfjs runs on "${tf.getBackend()}", not "${name}"`);
   return tf;
