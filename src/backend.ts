@@ -29,8 +29,11 @@ export class BackendNotInstalledError extends Error {
 
 /** `--backend NAME` named a backend this machine cannot run. */
 export class BackendUnavailableError extends UserError {
-  constructor(name: BackendName, why: string) {
-    super(`--backend ${name}: unavailable: ${why}${HINTS[name] ? `; ${HINTS[name]}` : ""}`, { code: "backend-unavailable", blame: "--backend" });
+  constructor(
+    readonly backend: BackendName,
+    readonly why: string,
+  ) {
+    super(`--backend ${backend}: unavailable: ${why}${HINTS[backend] ? `; ${HINTS[backend]}` : ""}`, { code: "backend-unavailable", blame: "--backend" });
     this.name = "BackendUnavailableError";
   }
 }

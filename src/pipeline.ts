@@ -6,7 +6,7 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { loadTf, type BackendName } from "./backend";
+import { BackendUnavailableError, asBackendName, loadTf, type BackendName } from "./backend";
 import { resolveConfig, type RunConfig } from "./config";
 import { createHash } from "node:crypto";
 import { BadOptionError, UserError } from "./errors";
@@ -187,8 +187,16 @@ export class RunSession {
     }
     if (fs.existsSync(out) && !fs.statSync(out).isDirectory()) throw new UserError(`--out ${out} is a file, not a directory`);
     // Before the run directory exists: a forced backend that cannot run leaves nothing behind.
+    // A resumed run stays on the backend it was made on (same seed + backend -> same bytes).
     const progress = options.progress ?? silentProgress;
-    const tfjs = await loadTf(config.backend, { warn: (line) => progress.log?.(line) });
+    const backend = config.backend ?? (manifest ? asBackendName(manifest.backend) : undefined);
+    let tfjs: Awaited<ReturnType<typeof loadTf>>;
+    try {
+      tfjs = await loadTf(backend, { warn: (line) => progress.log?.(line) });
+    } catch (err) {
+      if (!(err instanceof BackendUnavailableError) || config.backend) throw err;
+      throw new UserError(`${out} was made on the ${err.backend} backend, which cannot run here (${err.why}); resume it where it started, or use another --out`, { code: "backend-unavailable", blame: out });
+    }
     // A dead or misconfigured endpoint fails here, in seconds, before any training. A finished
     // run needs no endpoint: reopening it (a notebook showing results) must not need one.
     const stages = STAGES.filter((s) => !s.baseline || config.baselines);

@@ -79,6 +79,24 @@ describe("proxyrm run --backend NAME", () => {
   });
 });
 
+describe("resuming a run", () => {
+  it("stays on the backend it was made on: one that cannot run here is one line, exit 2, nothing changed", (t) => {
+    if (expectedAvailable("webgpu")) return t.skip("webgpu runs here: no backend this machine lacks to resume on");
+    const first = runUntilSft("resume", []);
+    assert.equal(first.code, 0, first.stderr);
+    // As if made on a GPU machine and copied here, unfinished.
+    const file = path.join(first.dir, "manifest.json");
+    fs.writeFileSync(file, fs.readFileSync(file, "utf8").replace('"backend": "wasm"', '"backend": "webgpu"'));
+    const before = fs.readdirSync(first.dir).sort();
+    const manifest = fs.readFileSync(file, "utf8");
+    const r = spawnSync(process.execPath, [BIN, "run", "--preset", "tiny", "--until", "generate", "--config", "short.json", "--out", "resume"], { cwd: tmp, encoding: "utf8" });
+    assert.equal(r.status, 2, r.stderr);
+    assert.match(r.stderr, /^proxyrm: resume was made on the webgpu backend, which cannot run here \(Dawn found no GPU adapter[^\n]*\); resume it where it started, or use another --out\n$/);
+    assert.deepEqual(fs.readdirSync(first.dir).sort(), before);
+    assert.equal(fs.readFileSync(file, "utf8"), manifest);
+  });
+});
+
 describe("a broken tfjs-node-gpu (a fake package on NODE_PATH)", () => {
   const fakes = {
     // What a CUDA machine without the right libcudart/libtensorflow gets from the native addon.
