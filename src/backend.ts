@@ -164,5 +164,11 @@ const realLoaders: Record<BackendName, BackendLoader> = {
     require("@tensorflow/tfjs-backend-wasm");
     return activate(tf, "wasm");
   },
-  cpu: async () => activate(require("@tensorflow/tfjs") as typeof TF, "cpu"),
+  cpu: async () => {
+    const tf = await activate(require("@tensorflow/tfjs") as typeof TF, "cpu");
+    // The cpu backend's first tensor prints a 4-line banner advising tfjs-node, which here is
+    // danfo's alias of plain tfjs: noise after our one fallback line, and wrong advice.
+    (tf.backend() as { firstUse?: boolean }).firstUse = false;
+    return tf;
+  },
 };

@@ -62,6 +62,7 @@ describe("proxyrm run --backend NAME", () => {
       if (expectedAvailable(name)) {
         assert.equal(r.code, 0, r.stderr);
         assert.equal(manifestBackend(r.dir), name);
+        assert.ok(!r.stderr.includes("looks like you are running TensorFlow.js"), "tfjs's cpu banner was printed");
       } else {
         assert.equal(r.code, 2, r.stderr);
         assert.equal(r.stdout, "");
