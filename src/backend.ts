@@ -63,7 +63,8 @@ let loaded: { tf: typeof TF; backend: BackendName } | undefined;
  */
 export async function loadTf(prefer?: BackendName, options: LoadTfOptions = {}): Promise<{ tf: typeof TF; backend: BackendName }> {
   const loaders = { ...realLoaders, ...options.loaders };
-  if (!options.loaders && loaded && (!prefer || prefer === loaded.backend)) return loaded;
+  // The cache holds only while tfjs is still on that backend (tfjs's backend is process-global).
+  if (!options.loaders && loaded && (!prefer || prefer === loaded.backend) && loaded.tf.getBackend() === loaded.backend) return loaded;
   if (prefer) {
     try {
       return remember(await loaders[prefer](), prefer, options);
