@@ -3,7 +3,7 @@
  * resolved object (never a secret) goes into manifest.json and each stage gets its slice.
  */
 import * as fs from "node:fs";
-import type { BackendName } from "./backend";
+import { BACKENDS, asBackendName, type BackendName } from "./backend";
 import { BadFileError, BadOptionError } from "./errors";
 import { strategies } from "./select";
 import type { DPOConfig } from "./dpo/train";
@@ -284,8 +284,8 @@ export function validateConfig(c: RunConfig): void {
   positiveInt("dpo.batchSize", c.dpo.batchSize);
   positive("dpo.lr", c.dpo.lr);
   positive("dpo.beta", c.dpo.beta);
-  if (c.backend !== undefined && (typeof c.backend !== "string" || !["tensorflow", "wasm", "cpu"].includes(c.backend))) {
-    throw new BadOptionError("backend", `must be tensorflow, wasm or cpu, got "${c.backend}"`);
+  if (c.backend !== undefined && asBackendName(c.backend) === undefined) {
+    throw new BadOptionError("backend", `must be ${BACKENDS.join(", ")}, got "${c.backend}"`);
   }
 }
 

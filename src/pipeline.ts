@@ -6,7 +6,7 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { loadTf, type BackendName } from "./backend";
+import { BackendUnavailableError, asBackendName, loadTf, type BackendName } from "./backend";
 import { resolveConfig, type RunConfig } from "./config";
 import { createHash } from "node:crypto";
 import { BadOptionError, UserError } from "./errors";
@@ -186,6 +186,17 @@ export class RunSession {
       checkSameInputs(out, manifest, inputs, config);
     }
     if (fs.existsSync(out) && !fs.statSync(out).isDirectory()) throw new UserError(`--out ${out} is a file, not a directory`);
+    // Before the run directory exists: a forced backend that cannot run leaves nothing behind.
+    // A resumed run stays on the backend it was made on (same seed + backend -> same bytes).
+    const progress = options.progress ?? silentProgress;
+    const backend = config.backend ?? (manifest ? asBackendName(manifest.backend) : undefined);
+    let tfjs: Awaited<ReturnType<typeof loadTf>>;
+    try {
+      tfjs = await loadTf(backend, { warn: (line) => progress.log?.(line) });
+    } catch (err) {
+      if (!(err instanceof BackendUnavailableError) || config.backend) throw err;
+      throw new UserError(`${out} was made on the ${err.backend} backend, which cannot run here (${err.why}); resume it where it started, or use another --out`, { code: "backend-unavailable", blame: out });
+    }
     // A dead or misconfigured endpoint fails here, in seconds, before any training. A finished
     // run needs no endpoint: reopening it (a notebook showing results) must not need one.
     const stages = STAGES.filter((s) => !s.baseline || config.baselines);
@@ -195,21 +206,26 @@ export class RunSession {
     // One process at a time: a second one exits 2 naming this one's pid (store/run-lock.ts).
     const release = lockRunDir(out);
     try {
-      return await RunSession.openLocked(options, inputs, manifest, release);
+      return await RunSession.openLocked(options, inputs, manifest, release, tfjs);
     } catch (error) {
       release();
       throw error;
     }
   }
 
-  private static async openLocked(options: Omit<RunOptions, "until">, inputs: Record<string, string>, found: Manifest | undefined, release: () => void): Promise<RunSession> {
+  private static async openLocked(
+    options: Omit<RunOptions, "until">,
+    inputs: Record<string, string>,
+    found: Manifest | undefined,
+    release: () => void,
+    { tf, backend }: Awaited<ReturnType<typeof loadTf>>,
+  ): Promise<RunSession> {
     const { config, out } = options;
     // A process killed with -9 mid-write leaves its temp files; nobody else writes here now.
     removeStaleTemps(out);
     // Read again under the lock: the process that held it may have finished stages meanwhile.
     let manifest = readManifest(out) ?? found;
     if (manifest) checkSameConfig(out, manifest, config);
-    const { tf, backend } = await loadTf(config.backend);
     manifest ??= {
       proxyrm: packageVersion("proxyrm"),
       seed: config.seed,

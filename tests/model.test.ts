@@ -154,15 +154,15 @@ describe("TinyGPT forward", () => {
     }
   });
 
-  it("is a pure function of its seed: same seed, same weights; clone copies them into new variables", () => {
+  it("is a pure function of its seed: same seed, same weights; clone copies them into new variables", async () => {
     const a = new TinyGPT(tf, CONFIG, { seed: 9 });
     const b = new TinyGPT(tf, CONFIG, { seed: 9 });
     const c = new TinyGPT(tf, CONFIG, { seed: 10 });
     const d = a.clone();
     try {
-      assert.ok(weightsEqual(a.weights(), b.weights()));
-      assert.ok(!weightsEqual(a.weights(), c.weights()));
-      assert.ok(weightsEqual(a.weights(), d.weights()));
+      assert.ok(weightsEqual(await a.weights(), await b.weights()));
+      assert.ok(!weightsEqual(await a.weights(), await c.weights()));
+      assert.ok(weightsEqual(await a.weights(), await d.weights()));
       for (const [name, v] of a.params) assert.notEqual(d.params.get(name), v, `clone shares ${name}`);
       assert.throws(() => new TinyGPT(tf, CONFIG, { weights: new Map() }), /checkpoint lacks wte/);
     } finally {
@@ -214,11 +214,11 @@ describe("batches", () => {
         const ids = encode(policyContext(e.prompt));
         return { ids, targetFrom: ids.length };
       });
-      const before = model.weights();
+      const before = await model.weights();
       const losses = await trainMaskedLM(model, promptsOnly, { steps: 3, batchSize: 8, lr: 1e-2 }, new Rng(1), "masked");
       assert.equal(losses.length, 3);
       assert.ok(losses.every((l) => l === 0), `losses ${losses}`); // -0 counts: nothing was scored
-      assert.deepEqual(unchangedTensors(before, model.weights()).length, before.size);
+      assert.deepEqual(unchangedTensors(before, await model.weights()).length, before.size);
     } finally {
       model.dispose();
     }
@@ -229,12 +229,12 @@ describe("trainMaskedLM", () => {
   it("lowers the loss and changes every weight tensor in 30 steps", async () => {
     const model = new TinyGPT(tf, CONFIG, { seed: 4 });
     try {
-      const before = model.weights();
+      const before = await model.weights();
       const losses = await trainMaskedLM(model, sftData, LM, new Rng(2), "sft");
       assert.equal(losses.length, 30);
       assert.ok(losses.every(Number.isFinite));
       assert.ok(mean(losses.slice(-5)) < mean(losses.slice(0, 5)), `losses ${losses.map((l) => l.toFixed(2))}`);
-      assert.deepEqual(unchangedTensors(before, model.weights()), []);
+      assert.deepEqual(unchangedTensors(before, await model.weights()), []);
     } finally {
       model.dispose();
     }
@@ -244,7 +244,7 @@ describe("trainMaskedLM", () => {
     const run = async () => {
       const model = new TinyGPT(tf, CONFIG, { seed: 5 });
       const losses = await trainMaskedLM(model, sftData, { steps: 10, batchSize: 8, lr: 1e-2 }, new Rng(3), "sft");
-      const weights = model.weights();
+      const weights = await model.weights();
       model.dispose();
       return { losses, weights };
     };
@@ -260,14 +260,14 @@ describe("trainMaskedLM", () => {
 });
 
 describe("checkpoints", () => {
-  it("round-trip to identical weights and logits, leaving no temp file", () => {
+  it("round-trip to identical weights and logits, leaving no temp file", async () => {
     const file = path.join(tmp, "policy.ckpt");
-    saveCheckpoint(file, policy);
+    await saveCheckpoint(file, policy);
     assert.deepEqual(fs.readdirSync(tmp), ["policy.ckpt"]);
     const loaded = loadCheckpoint(tf, file);
     try {
       assert.deepEqual(loaded.config, policy.config);
-      assert.ok(weightsEqual(loaded.weights(), policy.weights()));
+      assert.ok(weightsEqual(await loaded.weights(), await policy.weights()));
       const ids = [encode("rev abcd=dcba")];
       assert.deepEqual(allLogits(loaded, ids), allLogits(policy, ids));
     } finally {
@@ -275,9 +275,9 @@ describe("checkpoints", () => {
     }
   });
 
-  it("throws BadFileError naming the file for missing, empty, truncated or garbled files", () => {
+  it("throws BadFileError naming the file for missing, empty, truncated or garbled files", async () => {
     const good = path.join(tmp, "good.ckpt");
-    saveCheckpoint(good, policy);
+    await saveCheckpoint(good, policy);
     const bytes = fs.readFileSync(good);
     const headerLength = bytes.readUInt32LE(0);
     const otherMagic = Buffer.from(bytes);
@@ -306,9 +306,9 @@ describe("checkpoints", () => {
 
   it(
     "rejects a checkpoint with bytes after the last tensor",
-    () => {
+    async () => {
       const file = path.join(tmp, "trailing.ckpt");
-      saveCheckpoint(file, policy);
+      await saveCheckpoint(file, policy);
       fs.appendFileSync(file, Buffer.alloc(64, 1));
       assert.throws(() => loadCheckpoint(tf, file).dispose(), BadFileError);
     },
@@ -398,7 +398,7 @@ describe("DPO", () => {
   it("raises the chosen-minus-rejected margin above the reference and changes the weights", async () => {
     const model = policy.clone();
     try {
-      const before = model.weights();
+      const before = await model.weights();
       const marginOf = (m: TinyGPT) => {
         const c = answerLogProbs(m, prompts, pairs.map((p) => p.chosen));
         const r = answerLogProbs(m, prompts, pairs.map((p) => p.rejected));
@@ -417,7 +417,7 @@ describe("DPO", () => {
       assert.ok(mean(margin) > mean(refMargin), `mean margin ${mean(margin)} vs reference ${mean(refMargin)}`);
       assert.ok(mean(result.rewardAccuracies.slice(-4)) > 0.5, `reward accuracies ${result.rewardAccuracies}`);
       assert.ok(mean(result.losses.slice(-4)) < result.losses[0], `losses ${result.losses}`);
-      assert.deepEqual(unchangedTensors(before, model.weights()), []);
+      assert.deepEqual(unchangedTensors(before, await model.weights()), []);
     } finally {
       model.dispose();
     }
@@ -437,10 +437,10 @@ describe("DPO", () => {
   it("does nothing for zero pairs", async () => {
     const model = policy.clone();
     try {
-      const before = model.weights();
+      const before = await model.weights();
       const result = await trainDPO(model, [], config, new Rng(6));
       assert.deepEqual(result, { steps: 0, pairsSeen: 0, losses: [], rewardAccuracies: [] });
-      assert.ok(weightsEqual(before, model.weights()));
+      assert.ok(weightsEqual(before, await model.weights()));
     } finally {
       model.dispose();
     }
@@ -506,13 +506,13 @@ describe("proxy evaluators", () => {
   const items: JudgeQuery[] = world.sft.slice(0, 10).map((e) => ({ prompt: e.prompt, response: e.response }));
 
   it("fitEftJudge trains a copy (the base is untouched) whose predictions are distributions", async () => {
-    const before = policy.weights();
+    const before = await policy.weights();
     const examples = world.eftSeed.map((e) => ({ prompt: e.prompt, response: e.response, score: e.score }));
     const { judge, losses } = await fitEftJudge(policy, examples, { steps: 20, batchSize: 8, lr: 1e-2 }, new Rng(7), "fit");
     try {
-      assert.ok(weightsEqual(before, policy.weights()), "the base policy's weights changed");
+      assert.ok(weightsEqual(before, await policy.weights()), "the base policy's weights changed");
       assert.notEqual(judge.model, policy);
-      assert.ok(!weightsEqual(before, judge.model.weights()), "the judge did not train");
+      assert.ok(!weightsEqual(before, await judge.model.weights()), "the judge did not train");
       assert.equal(losses.length, 20);
       assert.ok(mean(losses.slice(-5)) < mean(losses.slice(0, 5)), `losses ${losses.map((l) => l.toFixed(2))}`);
       const scores = await judge.predict(items);

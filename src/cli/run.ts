@@ -1,5 +1,6 @@
 /** `proxyrm run`: the whole method on the built-in world (or the user's prompts / judge). */
 import type { Command } from "commander";
+import { AUTO_ORDER, BACKENDS } from "../backend";
 import { PRESETS, readConfigFile, resolveConfig, type DeepPartial, type PresetName, type RunConfig } from "../config";
 import { BadOptionError } from "../errors";
 import { strategies } from "../select";
@@ -100,7 +101,7 @@ export function registerRun(program: Command): void {
     .option("--baselines", "run the off-policy and expert-only baselines (default on with the built-in expert)")
     .option("--no-baselines", "skip the baselines")
     .option("--proxy-only", "stop after the proxy: its agreement with gold on held-out responses, no pairs, DPO or report (proxy_metrics.json)")
-    .option("--backend <name>", "force a tfjs backend: tensorflow | wasm | cpu")
+    .option("--backend <name>", `force a tfjs backend: ${BACKENDS.join(" | ")} (default: the first that loads of ${AUTO_ORDER.join(", ")})`)
     .option("--until <stage>", "stop after this stage (resume later without it)")
     .option("--no-probe", "skip the free GET <url>/models check of each endpoint before training")
     .action(async (flags: RunFlags) => {

@@ -3,6 +3,7 @@
  * embeddings and rubric judge as an OpenAI-compatible server on 127.0.0.1 (src/serve/server.ts).
  */
 import type { Command } from "commander";
+import { AUTO_ORDER, BACKENDS, asBackendName } from "../backend";
 import { PRESETS, resolveConfig, type PresetName, type RunConfig } from "../config";
 import { BadOptionError, UserError } from "../errors";
 import { parseInteger } from "./options";
@@ -26,12 +27,14 @@ export function registerServe(program: Command): void {
     .option("--seed <n>", "seed of the trained M1", parseInteger("--seed", 0, 2 ** 31 - 1))
     .option("--port <n>", "port on 127.0.0.1 (default: a free one)", parseInteger("--port", 0, 65535))
     .option("--token <token>", "API key clients must send (default: PROXYRM_SERVE_TOKEN, else a random one, printed)")
-    .option("--backend <name>", "force a tfjs backend: tensorflow | wasm | cpu")
+    .option("--backend <name>", `force a tfjs backend: ${BACKENDS.join(" | ")} (default: the first that loads of ${AUTO_ORDER.join(", ")})`)
     .action(async (flags: ServeFlags) => {
       if (flags.from !== undefined && (flags.preset !== undefined || flags.seed !== undefined)) throw new BadOptionError("--from", "serves a run's own M1: leave out --preset and --seed");
+      const backend = flags.backend === undefined ? undefined : asBackendName(flags.backend);
+      if (flags.backend !== undefined && !backend) throw new BadOptionError("--backend", `must be ${BACKENDS.join(", ")}, got "${flags.backend}"`);
       const { loadTf } = await import("../backend");
       const { newServeToken, startBuiltinServer, SERVED_MODELS } = await import("../serve/server");
-      const { tf } = await loadTf(flags.backend as RunConfig["backend"]);
+      const { tf } = await loadTf(backend, { warn: (line) => process.stderr.write(`${line}\n`) });
       let model;
       if (flags.from !== undefined) {
         const fs = await import("node:fs");

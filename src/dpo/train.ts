@@ -7,6 +7,7 @@
 import type * as TF from "@tensorflow/tfjs";
 import { AbortedError, BadOptionError } from "../errors";
 import { Rng } from "../rng";
+import { readFloats, readScalar } from "../tensor-read";
 import type { Progress } from "../progress";
 import { answerSequence, makeBatch, type TargetSequence } from "../policy/batch";
 import { policyContext } from "../policy/tokenizer";
@@ -84,10 +85,12 @@ export async function trainDPO(
   const refRejected = new Float32Array(pairs.length);
   for (let s = 0; s < pairs.length; s += 128) {
     const idx = Array.from({ length: Math.min(128, pairs.length - s) }, (_, i) => s + i);
-    const lp = tf.tidy(() => {
-      const { ids, mask } = makeBatch(tf, [...idx.map((i) => chosen[i]), ...idx.map((i) => rejected[i])]);
-      return sequenceLogProbs(policy, ids, mask).dataSync() as Float32Array;
-    });
+    const lp = await readFloats(
+      tf.tidy(() => {
+        const { ids, mask } = makeBatch(tf, [...idx.map((i) => chosen[i]), ...idx.map((i) => rejected[i])]);
+        return sequenceLogProbs(policy, ids, mask);
+      }),
+    );
     idx.forEach((i, j) => {
       refChosen[i] = lp[j];
       refRejected[i] = lp[idx.length + j];
@@ -110,22 +113,24 @@ export async function trainDPO(
       const idx = order.splice(0, batch);
       const b = idx.length;
       pairsSeen += b;
-      let accuracy = 0;
-      const loss = tf.tidy(() => {
+      // Kept out of the tidy scopes and read after the step: reads are async (tensor-read.ts).
+      let accuracyTensor: TF.Tensor | undefined;
+      const cost = tf.tidy(() => {
         const { ids, mask } = makeBatch(tf, [...idx.map((i) => chosen[i]), ...idx.map((i) => rejected[i])]);
         const ref = tf.tensor1d(idx.map((i) => refChosen[i] - refRejected[i]));
-        const cost = optimizer.minimize(
+        return optimizer.minimize(
           () => {
             const lp = sequenceLogProbs(policy, ids, mask);
             const margin = tf.sub(tf.sub(tf.slice(lp, 0, b), tf.slice(lp, b, b)), ref); // [B]
-            accuracy = tf.tidy(() => tf.mean(tf.cast(tf.greater(margin, 0), "float32")).dataSync()[0]);
+            accuracyTensor = tf.keep(tf.tidy(() => tf.mean(tf.cast(tf.greater(margin, 0), "float32"))));
             return tf.mean(tf.softplus(tf.mul(margin, -config.beta))) as TF.Scalar;
           },
           true,
           policy.variables(),
-        );
-        return cost!.dataSync()[0];
+        )!;
       });
+      const loss = await readScalar(cost);
+      const accuracy = await readScalar(accuracyTensor!);
       losses.push(loss);
       rewardAccuracies.push(accuracy);
       progress?.tick(1, { loss });

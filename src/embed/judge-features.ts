@@ -10,6 +10,7 @@ import { answerSequence, makeBatch } from "../policy/batch";
 import { policyContext } from "../policy/tokenizer";
 import type { TinyGPT } from "../policy/tinygpt";
 import type { JudgeQuery } from "../proxy/types";
+import { readFloats } from "../tensor-read";
 import { eftText, embedTexts } from "./policy-embedder";
 
 /** Likelihood features per response. */
@@ -30,10 +31,12 @@ export async function judgeFeatures(model: TinyGPT, items: JudgeQuery[], signal?
   for (let s = 0; s < seqs.length; s += 256) {
     if (signal?.aborted) throw new AbortedError("features");
     const batch = seqs.slice(s, s + 256);
-    const [logp, mask] = tf.tidy(() => {
+    const [logpTensor, maskTensor] = tf.tidy(() => {
       const { ids, mask } = makeBatch(tf, batch);
-      return [model.tokenLogProbs(ids).dataSync() as Float32Array, mask.dataSync() as Float32Array];
+      return [model.tokenLogProbs(ids), mask];
     });
+    const logp = await readFloats(logpTensor);
+    const mask = await readFloats(maskTensor);
     const width = logp.length / batch.length;
     batch.forEach((_, i) => {
       const row = s + i;

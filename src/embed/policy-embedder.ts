@@ -8,6 +8,7 @@ import type { Progress } from "../progress";
 import { contextIds } from "../policy/batch";
 import { PAD, judgeContext, policyContext } from "../policy/tokenizer";
 import type { TinyGPT } from "../policy/tinygpt";
+import { readFloats } from "../tensor-read";
 
 /** Mean-pooled final hidden states, row-major [texts.length * dModel]. */
 export async function embedTexts(
@@ -34,11 +35,13 @@ export async function embedTexts(
         flat.set(r, i * t);
         mask.fill(1, i * t, i * t + r.length);
       });
-      const pooled = tf.tidy(() => {
-        const hid = tf.reshape(model.hidden(tf.tensor2d(flat, [rows.length, t], "int32")), [rows.length, t, d]);
-        const m = tf.tensor3d(mask, [rows.length, t, 1]);
-        return tf.div(tf.sum(tf.mul(hid, m), 1), tf.sum(m, 1)).dataSync() as Float32Array;
-      });
+      const pooled = await readFloats(
+        tf.tidy(() => {
+          const hid = tf.reshape(model.hidden(tf.tensor2d(flat, [rows.length, t], "int32")), [rows.length, t, d]);
+          const m = tf.tensor3d(mask, [rows.length, t, 1]);
+          return tf.div(tf.sum(tf.mul(hid, m), 1), tf.sum(m, 1));
+        }),
+      );
       out.set(pooled, s * d);
       progress?.tick(rows.length);
       await new Promise((r) => setImmediate(r));

@@ -10,8 +10,8 @@ import { TinyGPT, type TinyGPTConfig } from "./tinygpt";
 
 const MAGIC = "proxyrm-tinygpt-1";
 
-export function saveCheckpoint(file: string, model: TinyGPT): void {
-  const weights = model.weights();
+export async function saveCheckpoint(file: string, model: TinyGPT): Promise<void> {
+  const weights = await model.weights();
   const header = JSON.stringify({ magic: MAGIC, config: model.config, tensors: [...weights].map(([n, w]) => [n, w.length]) });
   const head = Buffer.from(header, "utf8");
   const total = [...weights.values()].reduce((s, w) => s + w.length, 0);

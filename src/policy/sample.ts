@@ -6,6 +6,7 @@
 import { groupBy } from "../group-by";
 import { AbortedError } from "../errors";
 import { Rng } from "../rng";
+import { readFloats } from "../tensor-read";
 import type { Progress } from "../progress";
 import { contextIds } from "./batch";
 import { EOS, decode, policyContext } from "./tokenizer";
@@ -69,12 +70,14 @@ export async function sampleCompletions(
         const steps = Math.min(cfg.maxNewTokens, blockSize - len);
         for (let s = 0; s < steps && done.some((d) => !d); s++) {
           const t = len + s;
-          const logits = tf.tidy(() => {
-            const ids = tf.tensor2d(seqs.flat(), [seqs.length, t], "int32");
-            const hid = tf.reshape(model.hidden(ids), [seqs.length, t, model.config.dModel]);
-            const last = tf.reshape(tf.slice(hid, [0, t - 1, 0], [seqs.length, 1, model.config.dModel]), [seqs.length, model.config.dModel]);
-            return model.logits(last as import("@tensorflow/tfjs").Tensor2D).dataSync() as Float32Array;
-          });
+          const logits = await readFloats(
+            tf.tidy(() => {
+              const ids = tf.tensor2d(seqs.flat(), [seqs.length, t], "int32");
+              const hid = tf.reshape(model.hidden(ids), [seqs.length, t, model.config.dModel]);
+              const last = tf.reshape(tf.slice(hid, [0, t - 1, 0], [seqs.length, 1, model.config.dModel]), [seqs.length, model.config.dModel]);
+              return model.logits(last as import("@tensorflow/tfjs").Tensor2D);
+            }),
+          );
           seqs.forEach((seq, i) => {
             // Finished rows keep padding with EOS so the batch stays rectangular.
             const next = done[i] ? EOS : sampleToken(logits, i * vocabSize, vocabSize, cfg, rng);

@@ -9,6 +9,7 @@
  */
 import type * as TF from "@tensorflow/tfjs";
 import { Rng } from "../rng";
+import { readFloats } from "../tensor-read";
 import { VOCAB_SIZE } from "./tokenizer";
 
 export interface TinyGPTConfig {
@@ -40,7 +41,7 @@ export class TinyGPT {
   constructor(
     readonly tf: typeof TF,
     readonly config: TinyGPTConfig,
-    init: { seed: number } | { weights: Map<string, Float32Array> },
+    init: { seed: number } | { weights: ReadonlyMap<string, Float32Array | Tensor> },
   ) {
     const { dModel: d, vocabSize: v, blockSize: t, nLayer } = config;
     const shapes: [string, number[], number][] = [
@@ -66,17 +67,18 @@ export class TinyGPT {
     this.params = new Map();
     for (const [name, shape, std] of shapes) {
       const size = shape.reduce((a, b) => a * b, 1);
-      let values: Float32Array;
+      let values: Float32Array | Tensor;
       if (rng) {
         values = new Float32Array(size);
         // LayerNorm gains start at 1; everything else Gaussian.
         for (let i = 0; i < size; i++) values[i] = shape.length === 1 ? std : rng.normal() * std;
       } else {
-        const given = (init as { weights: Map<string, Float32Array> }).weights.get(name);
-        if (!given || given.length !== size) throw new Error(`checkpoint lacks ${name} [${shape}]`);
+        const given = (init as { weights: ReadonlyMap<string, Float32Array | Tensor> }).weights.get(name);
+        if (!given || (given instanceof Float32Array ? given.length : given.size) !== size) throw new Error(`checkpoint lacks ${name} [${shape}]`);
         values = given;
       }
-      this.params.set(name, tf.tidy(() => tf.variable(tf.tensor(values, shape), true, undefined)));
+      const initial = values;
+      this.params.set(name, tf.tidy(() => tf.variable(initial instanceof Float32Array ? tf.tensor(initial, shape) : tf.clone(initial), true, undefined)));
     }
     // matMul with a transpose flag runs ~10x slower on wasm, and tfjs's own matMul gradient uses
     // those flags: these custom gradients transpose explicitly instead.
@@ -171,13 +173,14 @@ export class TinyGPT {
 
   /** A deep copy with its own variables (the DPO reference, a judge to fine-tune). */
   clone(): TinyGPT {
-    return new TinyGPT(this.tf, this.config, { weights: this.weights() });
+    // Copied on the backend, never read back: a GPU backend keeps the weights on the device.
+    return new TinyGPT(this.tf, this.config, { weights: this.params });
   }
 
-  /** Current weights as plain arrays (for checkpoints and clones). */
-  weights(): Map<string, Float32Array> {
+  /** Current weights as plain arrays (for checkpoints). */
+  async weights(): Promise<Map<string, Float32Array>> {
     const out = new Map<string, Float32Array>();
-    for (const [name, v] of this.params) out.set(name, Float32Array.from(v.dataSync() as Float32Array));
+    for (const [name, v] of this.params) out.set(name, await readFloats(this.tf.clone(v)));
     return out;
   }
 

@@ -5,6 +5,7 @@
 import type * as TF from "@tensorflow/tfjs";
 import { AbortedError } from "../errors";
 import { Rng } from "../rng";
+import { readScalar } from "../tensor-read";
 import type { Progress } from "../progress";
 import { makeBatch, type TargetSequence } from "./batch";
 import type { TinyGPT } from "./tinygpt";
@@ -34,15 +35,16 @@ export async function trainMaskedLM(
     for (let step = 0; step < config.steps; step++) {
       if (signal?.aborted) throw new AbortedError(stage);
       const batch = Array.from({ length: Math.min(config.batchSize, data.length) }, () => data[rng.int(data.length)]);
-      const loss = tf.tidy(() => {
-        const { ids, mask } = makeBatch(tf, batch);
-        const cost = optimizer.minimize(
-          () => tf.neg(tf.div(tf.sum(tf.mul(model.tokenLogProbs(ids), mask)), tf.maximum(tf.sum(mask), 1))) as TF.Scalar,
-          true,
-          model.variables(),
-        );
-        return cost!.dataSync()[0];
-      });
+      const loss = await readScalar(
+        tf.tidy(() => {
+          const { ids, mask } = makeBatch(tf, batch);
+          return optimizer.minimize(
+            () => tf.neg(tf.div(tf.sum(tf.mul(model.tokenLogProbs(ids), mask)), tf.maximum(tf.sum(mask), 1))) as TF.Scalar,
+            true,
+            model.variables(),
+          )!;
+        }),
+      );
       losses.push(loss);
       progress?.tick(1, { loss });
       if (step % 8 === 7) await new Promise((r) => setImmediate(r)); // let signals and timers run

@@ -6,6 +6,7 @@
 import { groupBy } from "../group-by";
 import { AbortedError } from "../errors";
 import { Rng } from "../rng";
+import { readFloats } from "../tensor-read";
 import type { Progress } from "../progress";
 import { answerSequence, contextIds } from "../policy/batch";
 import { SCORE_TOKENS, judgeContext } from "../policy/tokenizer";
@@ -32,12 +33,14 @@ export class EftJudge implements ProxyEvaluator {
       for (let s = 0; s < members.length; s += 256) {
         if (signal?.aborted) throw new AbortedError("score");
         const rows = members.slice(s, s + 256);
-        const logits = tf.tidy(() => {
-          const ids = tf.tensor2d(rows.flatMap((r) => contexts[r]), [rows.length, t], "int32");
-          const hid = tf.reshape(this.model.hidden(ids), [rows.length, t, d]);
-          const last = tf.reshape(tf.slice(hid, [0, t - 1, 0], [rows.length, 1, d]), [rows.length, d]);
-          return this.model.logits(last as import("@tensorflow/tfjs").Tensor2D).dataSync() as Float32Array;
-        });
+        const logits = await readFloats(
+          tf.tidy(() => {
+            const ids = tf.tensor2d(rows.flatMap((r) => contexts[r]), [rows.length, t], "int32");
+            const hid = tf.reshape(this.model.hidden(ids), [rows.length, t, d]);
+            const last = tf.reshape(tf.slice(hid, [0, t - 1, 0], [rows.length, 1, d]), [rows.length, d]);
+            return this.model.logits(last as import("@tensorflow/tfjs").Tensor2D);
+          }),
+        );
         const v = this.model.config.vocabSize;
         rows.forEach((r, i) => {
           const z = SCORE_TOKENS.map((tok) => logits[i * v + tok]);

@@ -6,6 +6,7 @@
  */
 import type * as TF from "@tensorflow/tfjs";
 import { Rng } from "../rng";
+import { readFloats } from "../tensor-read";
 import type { Progress } from "../progress";
 import { SCORE_LEVELS, type JudgeQuery, type ProxyEvaluator, type ProxyScores } from "./types";
 
@@ -61,9 +62,9 @@ export class RewardHeads implements ProxyEvaluator {
   async memberPredictions(items: JudgeQuery[], signal?: AbortSignal): Promise<Float32Array[]> {
     const x = await this.embed(items, signal);
     const tf = this.tf;
-    return this.members.map((m) =>
-      tf.tidy(() => forward(tf, m, tf.tensor2d(x, [items.length, this.dim])).dataSync() as Float32Array),
-    );
+    const out: Float32Array[] = [];
+    for (const m of this.members) out.push(await readFloats(tf.tidy(() => forward(tf, m, tf.tensor2d(x, [items.length, this.dim])))));
+    return out;
   }
 
   async predict(items: JudgeQuery[], signal?: AbortSignal): Promise<ProxyScores> {
@@ -143,7 +144,7 @@ export async function fitRewardHeads(
         progress?.tick(1);
       }
       optimizer.dispose();
-      const fitted = tf.tidy(() => forward(tf, m, tf.tensor2d(x, [n, dim])).dataSync() as Float32Array);
+      const fitted = await readFloats(tf.tidy(() => forward(tf, m, tf.tensor2d(x, [n, dim]))));
       const inBag = new Uint8Array(n);
       for (const i of boot) inBag[i] = 1;
       for (let i = 0; i < n; i++) {

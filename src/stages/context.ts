@@ -96,9 +96,9 @@ export class RunContext {
     return m;
   }
 
-  saveModel(name: string, model: TinyGPT): void {
+  async saveModel(name: string, model: TinyGPT): Promise<void> {
     fs.mkdirSync(this.file("models"), { recursive: true });
-    saveCheckpoint(this.file(`models/${name}.ckpt`), model);
+    await saveCheckpoint(this.file(`models/${name}.ckpt`), model);
     const old = this.models.get(name);
     if (old && old !== model) old.dispose();
     this.models.set(name, model);

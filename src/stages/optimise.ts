@@ -30,7 +30,7 @@ export async function pairsStage(ctx: RunContext): Promise<void> {
 async function dpoFrom(ctx: RunContext, pairs: PairRow[], name: string): Promise<void> {
   const policy = ctx.model("sft").clone();
   const result = await trainDPO(policy, pairs, ctx.config.dpo, ctx.rng(name), ctx.progress, ctx.signal, name);
-  ctx.saveModel(name, policy);
+  await ctx.saveModel(name, policy);
   ctx.saveCurve(name, result.losses);
 }
 

@@ -119,7 +119,7 @@ export async function sftStage(ctx: RunContext): Promise<void> {
     .map((r) => answerSequence(policyContext(text.get(r.prompt_id)!), r.text, config.model.blockSize));
   const model = new TinyGPT(tf, config.model, { seed: deriveSeed(config.seed, "init") });
   const losses = await trainMaskedLM(model, data, config.sft, ctx.rng("sft"), "sft", ctx.progress, ctx.signal);
-  ctx.saveModel("sft", model);
+  await ctx.saveModel("sft", model);
   ctx.saveCurve("sft", losses);
 }
 

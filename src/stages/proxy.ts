@@ -45,7 +45,7 @@ export async function fitProxyOn(ctx: RunContext, examples: LabelledQuery[], sta
     const model = ctx.model("sft");
     const { judge, losses } = await fitEftJudge(model, examples, cfg.eft, rng, stage, ctx.progress, ctx.signal);
     if (name) {
-      ctx.saveModel(name, judge.model);
+      await ctx.saveModel(name, judge.model);
       ctx.saveCurve(`eft_${name}`, losses);
     }
     return judge;
