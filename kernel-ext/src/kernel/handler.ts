@@ -10,7 +10,12 @@ import { JupyterHandlerImpl } from "tslab/dist/jupyter";
 import type { ConsoleInterface, Executor } from "tslab/dist/executor";
 import * as ts from "@tslab/typescript-for-tslab";
 import type { LazyConverters } from "./converter-set";
-import type { InterruptWatchdog } from "./interrupt-watchdog";
+
+/** What the control thread is told about a running cell (control-thread.ts). */
+export interface UserCodeMarks {
+  /** Around a cell's asynchronous part: true once its synchronous part returned, false when it settled. */
+  userCode(running: boolean): void;
+}
 
 export interface CellError {
   ename: string;
@@ -48,7 +53,7 @@ interface Capture {
  */
 export class CaptureConsole implements ConsoleInterface {
   capture: Capture | null = null;
-  /** breakOnSigint stopped a cell: a SIGINT was handled (the interrupt watchdog is told). */
+  /** breakOnSigint stopped a cell: a SIGINT was handled (the control thread is told). */
   onInterrupted: () => void = () => undefined;
 
   log(value?: unknown, ...rest: unknown[]): void {
@@ -80,7 +85,7 @@ export class ProxyrmHandler extends JupyterHandlerImpl {
     private readonly exec: Executor,
     private readonly output: CaptureConsole,
     private readonly converters: LazyConverters,
-    private readonly watchdog: InterruptWatchdog | null,
+    private readonly watchdog: UserCodeMarks | null,
     private readonly info: HandlerInfo,
   ) {
     super(exec, false);
@@ -148,7 +153,7 @@ export class ProxyrmHandler extends JupyterHandlerImpl {
     let ok: boolean;
     try {
       // execute() returns once the cell's synchronous part (under breakOnSigint) is done; what
-      // follows, up to the cell's settling, is the watchdog's to stop.
+      // follows, up to the cell's settling, is the control thread's to stop as a last resort.
       const settled = this.exec.execute(code);
       this.watchdog?.userCode(true);
       ok = await settled;
