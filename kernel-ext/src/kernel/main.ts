@@ -17,7 +17,7 @@ import { createLazyConverters } from "./converter-set";
 import { installDisplay } from "./display-bundle";
 import { CaptureConsole, ProxyrmHandler } from "./handler";
 import { startControlThread, type ControlThread } from "./control-thread";
-import { createInterruptMemory, installInterruptMemory } from "./interrupt-memory";
+import { createInterruptMemory, FLAG, installInterruptMemory } from "./interrupt-memory";
 import { keepImportsLive } from "./live-imports";
 import { aliasKernelPackageForRequire } from "./module-alias";
 import { ProxyrmServer } from "./server";
@@ -45,7 +45,7 @@ export async function startKernel(connectionFile: string): Promise<ProxyrmServer
   const executor = createExecutor(process.cwd(), converters.converters, output);
   aliasKernelPackageForRequire();
   keepImportsLive();
-  const handler = new ProxyrmHandler(executor, output, converters, { userCode: (running) => control?.userCode(running) }, { version: KERNEL_VERSION });
+  const handler = new ProxyrmHandler(executor, output, converters, { userCode: (running) => control?.userCode(running), interruptRequested: () => Atomics.load(memory.words, FLAG) === 1 }, { version: KERNEL_VERSION });
   server = new ProxyrmServer(handler, connectionFile);
   const srv = server;
   srv.startControl = (connection, onEvent) => (control = startControlThread(memory, connection, handler.handleKernel(), onEvent));
