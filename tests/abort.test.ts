@@ -12,9 +12,9 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { Worker } from "node:worker_threads";
 import * as tf from "@tensorflow/tfjs";
-import { AbortedError, setAbortCheck } from "proxyrm";
+import { AbortedError, setAbortCheck, UserError } from "proxyrm";
 import { setDisplaySink } from "../kernel-ext/src/display";
-import { createInterruptMemory, FLAG, installInterruptMemory, type InterruptMemory } from "../kernel-ext/src/kernel/interrupt-memory";
+import { createInterruptMemory, FLAG, installInterruptMemory, TERMINATIONS, type InterruptMemory } from "../kernel-ext/src/kernel/interrupt-memory";
 import * as proxyrm from "../kernel-ext/src/notebook";
 
 const SEED = 5;
@@ -123,5 +123,27 @@ describe("cooperative interrupt (smoke preset)", () => {
     const base = tf.memory().numTensors;
     await straight.fit({ display: false });
     assert.equal(afterInterrupted, tf.memory().numTensors - base, "as many tensors as an uninterrupted fit");
+  });
+
+  it("a call the kernel stopped by force makes the run object say it must be reopened, instead of waiting forever", async () => {
+    const run = await proxyrm.open({ preset: "tiny", seed: SEED, out: path.join(tmp, "forced"), config: { sft: { steps: 400 } } });
+    runs.push(run);
+    disarm();
+    Atomics.store(checks, 0, 0);
+    const first = run.sft({ display: false });
+    while (Atomics.load(checks, 0) < 5) await new Promise((resolve) => setImmediate(resolve));
+    // What the control thread does when an interrupt was ignored past its grace.
+    Atomics.add(memory.words, TERMINATIONS, 1);
+    const mustReopen = (err: unknown) => err instanceof UserError && err.code === "must-reopen" && err.message.includes("proxyrm.open({ out: ");
+    await assert.rejects(run.sft({ display: false }), mustReopen);
+    Atomics.store(memory.words, FLAG, 1);
+    await assert.rejects(first, AbortedError);
+    disarm();
+    await assert.rejects(run.fit({ display: false }), mustReopen, "the run stays marked after the stopped call ended");
+    run.close();
+    const reopened = await proxyrm.open({ out: run.dir });
+    runs.push(reopened);
+    await reopened.sft({ display: false });
+    assert.equal(reopened.isDone("sft"), true);
   });
 });
