@@ -10,6 +10,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { createExecutor } from "tslab/dist/executor";
+import { UserError } from "proxyrm/dist/errors";
 import { publishCellSignal } from "./cell-signal";
 import { commRegistry } from "./comms";
 import { COMM_TARGET, type FrontendMessage, type KernelMessage } from "../comm-messages";
@@ -110,6 +111,11 @@ if (require.main === module) {
     process.exit(2);
   }
   startKernel(connectionFile).catch((err: unknown) => {
+    // A bad connection file is the caller's to fix: one line, exit 2. Anything else is a bug.
+    if (err instanceof UserError) {
+      process.stderr.write(`proxyrm kernel: ${connectionFile}: ${err.message}\n`);
+      process.exit(2);
+    }
     process.stderr.write(`proxyrm kernel failed to start: ${(err as Error)?.stack ?? err}\n`);
     process.exit(1);
   });

@@ -5,6 +5,7 @@
  * JSON and cannot send them; comms need buffers, so this is the one place frames are built.
  */
 import { createHmac, randomUUID, timingSafeEqual } from "node:crypto";
+import { UserError } from "proxyrm/dist/errors";
 
 export const PROTOCOL_VERSION = "5.3";
 const DELIMITER = Buffer.from("<IDS|MSG>");
@@ -37,7 +38,7 @@ const DIGESTS: Record<string, string> = { "hmac-sha256": "sha256", "hmac-sha512"
 /** The digest of `scheme` (absent or empty means jupyter_client's default, hmac-sha256); throws for any other. */
 export function digestOf(scheme: string | undefined): string {
   const digest = DIGESTS[scheme || "hmac-sha256"];
-  if (!digest) throw new Error(`unsupported signature_scheme ${JSON.stringify(scheme)} (supported: ${Object.keys(DIGESTS).join(", ")})`);
+  if (!digest) throw new UserError(`unsupported signature_scheme ${JSON.stringify(scheme)} in the connection file (supported: ${Object.keys(DIGESTS).join(", ")})`, { code: "bad-file" });
   return digest;
 }
 
