@@ -89,6 +89,18 @@ describe("proxyrm kernel install: kernel.json", () => {
   });
 });
 
+describe("the kernel: a bad connection file", () => {
+  it("an unsupported signature_scheme: exit 2, one stderr line naming it, no socket bound", () => {
+    const connection = path.join(dir, "connection-md5.json");
+    const ports = { shell_port: 0, iopub_port: 0, stdin_port: 0, control_port: 0, hb_port: 0 };
+    fs.writeFileSync(connection, JSON.stringify({ ...ports, ip: "127.0.0.1", transport: "tcp", key: "k", signature_scheme: "hmac-md5", kernel_name: "proxyrm" }));
+    const result = spawnSync(process.execPath, [KERNEL_SCRIPT, connection], { encoding: "utf8", timeout: 60_000 });
+    assert.equal(result.status, 2, result.stderr);
+    assert.equal(result.stderr.trimEnd().split("\n").length, 1, result.stderr);
+    assert.match(result.stderr, /unsupported signature_scheme "hmac-md5".*hmac-sha256, hmac-sha512/);
+  });
+});
+
 describe("proxyrm kernel install: bad flags", () => {
   const cases: { name: string; args: string[]; message: RegExp }[] = [
     { name: "an unknown flag", args: ["--system"], message: /^proxyrm: unknown option '--system'\n$/ },

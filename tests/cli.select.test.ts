@@ -13,6 +13,8 @@ import {
   FixedSizeList,
   Float32,
   Float64,
+  Int32,
+  Int64,
   RecordBatch,
   Schema,
   Struct,
@@ -70,6 +72,10 @@ before(() => {
   dir = fs.mkdtempSync(path.join(os.tmpdir(), "proxyrm-select-"));
   writeArrow("points.arrow", { embedding: vectorData(POINTS, "f32") });
   writeArrow("points64.arrow", { name: vectorFromArray(["a", "b", "c", "d", "e"], new Utf8()).data[0], vec: vectorData(POINTS, "f64") });
+  // Integer ids, as pandas and pyarrow write them (Int64) and as others do (Int32).
+  writeArrow("ids-int32.arrow", { id: vectorFromArray([10, 11, 12, 13, 14], new Int32()).data[0], embedding: vectorData(POINTS, "f32") });
+  writeArrow("ids-int64.arrow", { id: vectorFromArray([2n ** 60n, 1n, 2n, 3n, 4n], new Int64()).data[0], embedding: vectorData(POINTS, "f32") });
+  writeArrow("ids-utf8.arrow", { id: vectorFromArray(["a", "b", "c", "d", "e"], new Utf8()).data[0], embedding: vectorData(POINTS, "f32") });
   writeArrow("points-x2.arrow", { embedding: vectorData(POINTS, "f32") }, 2); // two record batches: 10 rows
   // proxyrm's own layout: the EFT rows are POINTS, the IFT rows all one prompt vector.
   writeEmbeddings(file("run-embeddings.arrow"), {
@@ -123,6 +129,11 @@ describe("proxyrm select: good input", () => {
       args: () => ["--strategy", "coreset-ift", "--embeddings", file("run-embeddings.arrow"), "--k", "5"],
       stdout: () => '{"indices":[0,1,2,3,4]}\n',
     },
+    ...["int32", "int64", "utf8"].map((type) => ({
+      name: `an id column of type ${type}`,
+      args: () => ["--strategy", "coreset-eft", "--embeddings", file(`ids-${type}.arrow`), "--k", "5"],
+      stdout: () => '{"indices":[0,2,3,4,1]}\n',
+    })),
     {
       name: "random with --seed: the library's picks for that seed",
       args: () => ["--strategy", "random", "--embeddings", file("points.arrow"), "--k", "4", "--seed", "3"],

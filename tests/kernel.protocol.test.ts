@@ -2,8 +2,11 @@
  * The Jupyter protocol suites in tests/kernel/ against the real proxyrm kernel: the kernelspec
  * is installed with the real CLI into a temporary prefix, then Debian's jupyter_client and
  * jupyter_kernel_test run from /usr/bin/python3 (not whichever python3 is first on PATH):
- * test_kernel.py (jupyter_kernel_test's KernelTests, every sample filled in) and
- * test_protocol.py (comms, interrupt, stop_on_error, history, clear_output, counts, shutdown).
+ * test_kernel.py (jupyter_kernel_test's KernelTests, every sample filled in),
+ * test_protocol.py (comms, interrupt, stop_on_error, history, clear_output, counts, shutdown),
+ * test_wire.py (forged and unsigned messages ignored, hmac-sha512, heartbeat and control during
+ * a 5 s synchronous loop, interrupt_request, busy before execute_input, display fallback) and
+ * test_runs.py (run.sft() interrupted by message and by SIGINT, then completed).
  */
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
@@ -14,7 +17,7 @@ import * as path from "node:path";
 import { build, ROOT } from "./helpers/build";
 
 const PYTHON = "/usr/bin/python3";
-const SUITES = ["tests/kernel/test_kernel.py", "tests/kernel/test_protocol.py"];
+const SUITES = ["tests/kernel/test_kernel.py", "tests/kernel/test_protocol.py", "tests/kernel/test_wire.py", "tests/kernel/test_runs.py"];
 const TIMEOUT_MS = 10 * 60_000;
 
 let dir: string;

@@ -43,6 +43,15 @@ describe("notebooks", () => {
     assert.deepEqual(notebooks, ["active-learning-ablation.ipynb", "bring-your-own-endpoint.ipynb", "calibration.ipynb", "on-policy-vs-off-policy.ipynb", "quickstart.ipynb", "teaching.ipynb"]);
   });
 
+  it("notebooks import only public API (the packages proxyrm and @proxyrm/kernel), never dist/ internals", () => {
+    for (const name of notebooks) {
+      const cells = (JSON.parse(fs.readFileSync(path.join(NOTEBOOKS, name), "utf8")) as { cells: { source: string[] | string }[] }).cells;
+      const code = cells.map((c) => (Array.isArray(c.source) ? c.source.join("") : c.source)).join("\n");
+      const modules = [...code.matchAll(/from\s+"([^"]+)"/g)].map((m) => m[1]);
+      for (const module of modules) assert.ok(["proxyrm", "@proxyrm/kernel"].includes(module) || module.startsWith("node:"), `${name} imports ${module}`);
+    }
+  });
+
   for (const name of notebooks) {
     it(`${name} runs top to bottom with proxyrm outputs and fallbacks`, () => {
       const copy = path.join(tmp, name);

@@ -61,7 +61,7 @@ function ledgerLines(dir: string): LedgerLine[] {
 const isBaseline = (l: LedgerRecord) => Object.values(l).includes("baseline");
 const paidLines = (dir: string) => ledgerLines(dir).filter((l) => !isBaseline(l));
 
-function readManifestJson(dir: string): { seed: number; backend: string; versions: Record<string, string>; config: unknown; stages: Record<string, unknown> } {
+function readManifestJson(dir: string): { proxyrm: string; seed: number; backend: string; versions: Record<string, string>; config: unknown; stages: Record<string, unknown> } {
   return JSON.parse(fs.readFileSync(path.join(dir, "manifest.json"), "utf8"));
 }
 
@@ -290,6 +290,8 @@ describe("a finished tiny run", () => {
     assert.equal(manifest.backend, finishedResult.backend);
     assert.equal(typeof manifest.versions, "object");
     assert.equal(manifest.versions.node, process.versions.node);
+    // The package has a public entry (src/index.ts), so its version is found, not "absent".
+    assert.equal(manifest.proxyrm, (JSON.parse(fs.readFileSync(path.join(__dirname, "..", "src", "package.json"), "utf8")) as { version: string }).version);
     assert.deepEqual(manifest.config, JSON.parse(JSON.stringify(config)));
     for (const s of STAGES) assert.ok(manifest.stages[s.name], `stage ${s.name} not recorded`);
     // judgeApiKey was handed to runPipeline: neither it nor anything key-shaped is stored.

@@ -4,7 +4,7 @@ import assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { Field, FixedSizeList, Float64, RecordBatch, Schema, Struct, Table, makeData, tableFromIPC, tableToIPC } from "apache-arrow";
+import { Field, FixedSizeList, Float32, Float64, Int64, RecordBatch, Schema, Struct, Table, makeData, tableFromIPC, tableToIPC, vectorFromArray } from "apache-arrow";
 import { BadFileError } from "../src/errors";
 import { readEmbeddings, writeEmbeddings } from "../src/store/embeddings";
 import type { EmbeddingTable } from "../src/types";
@@ -97,5 +97,19 @@ describe("readEmbeddings", () => {
     assert.equal(read.dim, 2);
     assert.ok(read.data instanceof Float32Array);
     assert.deepEqual(Array.from(read.data), Array.from(Float32Array.from([0.1, 0.2, 0.3, 0.4, 0.5, 0.6])));
+  });
+});
+
+describe("readEmbeddings ids", () => {
+  it("reads an integer id column (Int64, as pandas writes it) as exact decimal strings", () => {
+    const values = Float32Array.from([0, 1, 2, 3]);
+    const child = makeData({ type: new Float32(), length: 4, nullCount: 0, data: values });
+    const embedding = makeData({ type: new FixedSizeList(2, new Field("item", new Float32(), false)), length: 2, nullCount: 0, child });
+    const id = vectorFromArray([2n ** 62n + 1n, 7n], new Int64()).data[0];
+    const fields = [new Field("id", new Int64(), false), new Field("embedding", embedding.type, false)];
+    const struct = makeData({ type: new Struct(fields), length: 2, nullCount: 0, children: [id, embedding] });
+    const file = path.join(dir, "int-ids.arrow");
+    fs.writeFileSync(file, tableToIPC(new Table([new RecordBatch(new Schema(fields), struct)]), "file"));
+    assert.deepEqual(readEmbeddings(file).ids, ["4611686018427387905", "7"]);
   });
 });

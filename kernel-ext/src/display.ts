@@ -4,6 +4,8 @@
  * (`setDisplaySink`); outside a kernel (plain node, tests) bundles go to a fallback that prints
  * their text/plain, so library code can call these anywhere.
  */
+import { fillPlotlySlot } from "./plotly-slot";
+
 export type MimeBundle = Record<string, unknown>;
 
 export interface DisplaySink {
@@ -34,7 +36,7 @@ function sink(): DisplaySink {
 
 /** Shows a MIME bundle. With `displayId`, later calls with `update: true` replace it in place. */
 export function display(bundle: MimeBundle, options: { displayId?: string; update?: boolean; metadata?: Record<string, unknown> } = {}): void {
-  sink().display(bundle, options);
+  sink().display(fillPlotlySlot(bundle), options);
 }
 
 /** Clears the current cell's output (`wait`: when the next output arrives). */

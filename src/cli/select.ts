@@ -1,7 +1,8 @@
-/** `proxyrm select`: flags -> selectFromFile() -> `{"indices":[...]}` on stdout. */
+/** `proxyrm select`: flags -> the embeddings file (store) -> selectFromMatrix() -> `{"indices":[...]}` on stdout. */
 import type { Command } from "commander";
 import { strategies } from "../select/index";
-import { selectFromFile } from "../select/select-file";
+import { selectFromMatrix, standaloneStrategy } from "../select/select-matrix";
+import { readEmbeddings } from "../store/embeddings";
 import { parseInteger } from "./options";
 
 interface SelectFlags {
@@ -24,13 +25,16 @@ export function registerSelect(program: Command): void {
     .option("--first <index>", "k-center's first pick (default 0)", parseInteger("--first", 0))
     .option("--seed <n>", "random seed", parseInteger("--seed", 0, 0xffffffff), 0)
     .action((flags: SelectFlags) => {
-      const indices = selectFromFile({
+      // The strategy is checked before the file is read: a refused one costs no read.
+      const { view } = standaloneStrategy(flags.strategy);
+      const file = readEmbeddings(flags.embeddings, { column: flags.column, view });
+      const indices = selectFromMatrix({
         strategy: flags.strategy,
-        embeddingsFile: flags.embeddings,
-        column: flags.column,
+        embeddings: { rows: file.ids.length, dim: file.dim, data: file.data },
         k: flags.k,
         first: flags.first,
         seed: flags.seed,
+        source: flags.embeddings,
       });
       process.stdout.write(`${JSON.stringify({ indices })}\n`);
     });

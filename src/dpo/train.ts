@@ -5,7 +5,8 @@
  * logSigmoid gradient throws on wasm and cpu).
  */
 import type * as TF from "@tensorflow/tfjs";
-import { AbortedError, BadOptionError } from "../errors";
+import { throwIfAborted } from "../abort";
+import { BadOptionError } from "../errors";
 import { Rng } from "../rng";
 import { readFloats, readScalar } from "../tensor-read";
 import type { Progress } from "../progress";
@@ -108,7 +109,7 @@ export async function trainDPO(
     // Epoch-wise shuffles: every pair is seen once per epoch.
     let order: number[] = [];
     for (let step = 0; step < steps; step++) {
-      if (signal?.aborted) throw new AbortedError(stage);
+      throwIfAborted(signal, stage);
       if (order.length < batch) order = order.concat(rng.shuffle(pairs.map((_, i) => i)));
       const idx = order.splice(0, batch);
       const b = idx.length;

@@ -5,7 +5,8 @@
  * checked (one dimension, finite numbers: a NaN is an error naming the text, never a silent
  * distance) and journalled before use.
  */
-import { AbortedError, EndpointError } from "../errors";
+import { throwIfAborted } from "../abort";
+import { EndpointError } from "../errors";
 import type { EmbedEndpointConfig } from "../config";
 import type { EndpointClient } from "../endpoint/client";
 import { ReplyJournal, replyKey } from "../endpoint/reply-journal";
@@ -44,7 +45,7 @@ export class EndpointEmbedder {
       for (let i = 0; i < missing.length; i += this.config.batchSize) batches.push(missing.slice(i, i + this.config.batchSize));
       await Promise.all(
         batches.map(async (batch) => {
-          if (signal?.aborted) throw new AbortedError(stage);
+          throwIfAborted(signal, stage);
           const got = await this.ask(batch, signal);
           this.journal?.put(batch.map((text, i) => ({ key: keyOf(text), value: got[i] })));
           batch.forEach((text, i) => vectors.set(text, got[i]));

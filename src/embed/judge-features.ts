@@ -5,7 +5,7 @@
  * length). Measured on the built-in world (docs/proxy.md): with 100 labels, heads on pooled
  * embeddings alone reach within-prompt pair accuracy ~0.44, the EFT judge ~0.6, these ~0.86.
  */
-import { AbortedError } from "../errors";
+import { throwIfAborted } from "../abort";
 import { answerSequence, makeBatch } from "../policy/batch";
 import { policyContext } from "../policy/tokenizer";
 import type { TinyGPT } from "../policy/tinygpt";
@@ -29,7 +29,7 @@ export async function judgeFeatures(model: TinyGPT, items: JudgeQuery[], signal?
   const out = new Float32Array(items.length * dim);
   const seqs = items.map((q) => answerSequence(policyContext(q.prompt), q.response, model.config.blockSize));
   for (let s = 0; s < seqs.length; s += 256) {
-    if (signal?.aborted) throw new AbortedError("features");
+    throwIfAborted(signal, "features");
     const batch = seqs.slice(s, s + 256);
     const [logpTensor, maskTensor] = tf.tidy(() => {
       const { ids, mask } = makeBatch(tf, batch);

@@ -3,7 +3,7 @@
  * the final-layer states averaged over the input's tokens. coresetIFT embeds the prompt as the
  * policy reads it; coresetEFT embeds the judge input (prompt + response + judge mark).
  */
-import { AbortedError } from "../errors";
+import { throwIfAborted } from "../abort";
 import type { Progress } from "../progress";
 import { contextIds } from "../policy/batch";
 import { PAD, judgeContext, policyContext } from "../policy/tokenizer";
@@ -26,7 +26,7 @@ export async function embedTexts(
   progress?.start(stage, texts.length);
   try {
     for (let s = 0; s < texts.length; s += batchSize) {
-      if (signal?.aborted) throw new AbortedError(stage);
+      throwIfAborted(signal, stage);
       const rows = ids.slice(s, s + batchSize);
       const t = Math.max(...rows.map((r) => r.length));
       const flat = new Int32Array(rows.length * t).fill(PAD);

@@ -15,6 +15,7 @@
  */
 import { createHash } from "node:crypto";
 import * as path from "node:path";
+import { abortRequested } from "../abort";
 import { AbortedError, BadOptionError, CallAbortedError, EndpointError, UserError } from "../errors";
 import { lockRunDir } from "../store/run-lock";
 import type { LabelRow } from "../types";
@@ -248,7 +249,7 @@ export class ExpertGate {
     const worker = async () => {
       for (;;) {
         if (stop !== undefined || aborted) return;
-        if (signal?.aborted) {
+        if (abortRequested(signal)) {
           aborted = true;
           return;
         }

@@ -5,7 +5,8 @@
  * (reply-journal.ts) before it is used, so a stage killed half way asks only for what is missing.
  * A `seed` per prompt is sent for servers that honour it (vLLM, OpenAI); others sample freshly.
  */
-import { AbortedError, EndpointError } from "../errors";
+import { throwIfAborted } from "../abort";
+import { EndpointError } from "../errors";
 import type { PolicyEndpointConfig } from "../config";
 import type { EndpointClient } from "../endpoint/client";
 import { ReplyJournal, replyKey } from "../endpoint/reply-journal";
@@ -71,7 +72,7 @@ export class EndpointPolicy {
     // A server may return fewer than n choices: ask for the rest, a bounded number of times.
     for (let attempt = 0; texts.length < request.k; attempt++) {
       if (attempt >= request.k) throw new EndpointError(`${this.client.base}/${this.config.api === "chat" ? "chat/completions" : "completions"}`, `returned fewer than n = ${request.k} choices ${request.k} times`);
-      if (signal?.aborted) throw new AbortedError("generate");
+      throwIfAborted(signal, "generate");
       const n = request.k - texts.length;
       const seed = promptSeed(request.seed, prompt, attempt);
       const key = completionKey(this.config, prompt, n, request.temperature, seed);

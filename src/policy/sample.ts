@@ -3,8 +3,8 @@
  * bucketed by length so every row of a forward pass has the same length and needs no padding
  * mask; only the last position goes through the output matrix.
  */
+import { throwIfAborted } from "../abort";
 import { groupBy } from "../group-by";
-import { AbortedError } from "../errors";
 import { Rng } from "../rng";
 import { readFloats } from "../tensor-read";
 import type { Progress } from "../progress";
@@ -63,12 +63,14 @@ export async function sampleCompletions(
     for (const len of [...buckets.keys()].sort((a, b) => a - b)) {
       const members = buckets.get(len)!;
       for (let start = 0; start < members.length; start += cfg.batchSize) {
-        if (signal?.aborted) throw new AbortedError(stage);
+        throwIfAborted(signal, stage);
         const rows = members.slice(start, start + cfg.batchSize);
         const seqs = rows.map((r) => contexts[r].slice());
         const done = rows.map(() => false);
         const steps = Math.min(cfg.maxNewTokens, blockSize - len);
         for (let s = 0; s < steps && done.some((d) => !d); s++) {
+          // Each token: a batch of 256 rows is a long synchronous stretch, and an interrupt must not wait for it.
+          throwIfAborted(signal, stage);
           const t = len + s;
           const logits = await readFloats(
             tf.tidy(() => {

@@ -3,7 +3,7 @@
  * the score digit). Adam on every weight; minibatches drawn with the stage's seeded Rng.
  */
 import type * as TF from "@tensorflow/tfjs";
-import { AbortedError } from "../errors";
+import { throwIfAborted } from "../abort";
 import { Rng } from "../rng";
 import { readScalar } from "../tensor-read";
 import type { Progress } from "../progress";
@@ -33,7 +33,7 @@ export async function trainMaskedLM(
   progress?.start(stage, config.steps);
   try {
     for (let step = 0; step < config.steps; step++) {
-      if (signal?.aborted) throw new AbortedError(stage);
+      throwIfAborted(signal, stage);
       const batch = Array.from({ length: Math.min(config.batchSize, data.length) }, () => data[rng.int(data.length)]);
       const loss = await readScalar(
         tf.tidy(() => {

@@ -3,8 +3,8 @@
  * digit after the judge input. Its distribution over the six score tokens, renormalised, gives
  * the proxy's mean and uncertainty. The off-policy evaluator is the same recipe on seed EFT data.
  */
+import { throwIfAborted } from "../abort";
 import { groupBy } from "../group-by";
-import { AbortedError } from "../errors";
 import { Rng } from "../rng";
 import { readFloats } from "../tensor-read";
 import type { Progress } from "../progress";
@@ -31,7 +31,7 @@ export class EftJudge implements ProxyEvaluator {
     const byLen = groupBy(contexts.keys(), (i) => contexts[i].length);
     for (const [t, members] of byLen) {
       for (let s = 0; s < members.length; s += 256) {
-        if (signal?.aborted) throw new AbortedError("score");
+        throwIfAborted(signal, "score");
         const rows = members.slice(s, s + 256);
         const logits = await readFloats(
           tf.tidy(() => {
@@ -74,6 +74,12 @@ export async function fitEftJudge(
   const data = examples.map((e) => answerSequence(judgeContext(e.prompt, e.response), String(e.score), model.config.blockSize));
   // The end token after the digit is not a judgement: train on the digit alone.
   for (const seq of data) seq.ids = seq.ids.slice(0, seq.targetFrom + 1);
-  const losses = await trainMaskedLM(model, data, config, rng, stage, progress, signal);
+  let losses: number[];
+  try {
+    losses = await trainMaskedLM(model, data, config, rng, stage, progress, signal);
+  } catch (err) {
+    model.dispose();
+    throw err;
+  }
   return { judge: new EftJudge(model), losses };
 }

@@ -5,6 +5,8 @@
  * The distribution over scores is a Gaussian (mean, std) discretised to 0..5.
  */
 import type * as TF from "@tensorflow/tfjs";
+import { abortRequested } from "../abort";
+import { AbortedError } from "../errors";
 import { Rng } from "../rng";
 import { readFloats } from "../tensor-read";
 import type { Progress } from "../progress";
@@ -134,7 +136,13 @@ export async function fitRewardHeads(
       const m: Member = { w1: init(dim, config.hidden), w2: init(config.hidden, 1), b2: tf.tidy(() => tf.variable(tf.tensor1d([mean]))) };
       const boot = Array.from({ length: n }, () => r.int(n)); // bootstrap resample
       const optimizer = tf.train.adam(config.lr);
+      // Pushed before training so an interrupt mid-member disposes its variables with the others.
+      members.push(m);
       for (let step = 0; step < config.steps; step++) {
+        if (abortRequested(signal)) {
+          optimizer.dispose();
+          throw new AbortedError(stage);
+        }
         const idx = Array.from({ length: Math.min(config.batchSize, n) }, () => boot[r.int(n)]);
         tf.tidy(() => {
           const xb = tf.tensor2d(Float32Array.from(idx.flatMap((i) => Array.from(x.subarray(i * dim, (i + 1) * dim)))), [idx.length, dim]);
@@ -155,9 +163,11 @@ export async function fitRewardHeads(
           oobCount++;
         }
       }
-      members.push(m);
       await new Promise((res) => setImmediate(res));
     }
+  } catch (err) {
+    for (const member of members) for (const v of Object.values(member)) (v as TF.Variable).dispose();
+    throw err;
   } finally {
     progress?.end();
   }

@@ -8,6 +8,7 @@ import * as path from "node:path";
 import type * as TF from "@tensorflow/tfjs";
 import type { BackendName } from "../backend";
 import type { RunConfig } from "../config";
+import type { EndpointKeys } from "../endpoint/run-endpoints";
 import { LlmJudgeOracle } from "../oracle/llm-judge";
 import { RubricOracle } from "../oracle/rubric";
 import { HumanOracle } from "../oracle/human";
@@ -24,6 +25,8 @@ import type { LabelRow, PromptRow, ResponseRow } from "../types";
 export class RunContext {
   private readonly models = new Map<string, TinyGPT>();
   private cache = new Map<string, unknown>();
+  /** A #private field: Object.entries, JSON.stringify and util.inspect of a context never show a key. */
+  readonly #keys: EndpointKeys;
 
   constructor(
     readonly dir: string,
@@ -34,8 +37,15 @@ export class RunContext {
     public progress: Progress,
     public signal?: AbortSignal,
     /** API keys of the endpoints (judge, policy, embedder); never written anywhere. */
-    readonly keys: { readonly judge?: string; readonly policy?: string; readonly embed?: string } = {},
-  ) {}
+    keys: EndpointKeys = {},
+  ) {
+    this.#keys = { ...keys };
+  }
+
+  /** The endpoints' API keys, for the stages that build their clients. */
+  get keys(): EndpointKeys {
+    return this.#keys;
+  }
 
   file(name: string): string {
     return path.join(this.dir, name);

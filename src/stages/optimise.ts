@@ -29,7 +29,14 @@ export async function pairsStage(ctx: RunContext): Promise<void> {
 
 async function dpoFrom(ctx: RunContext, pairs: PairRow[], name: string): Promise<void> {
   const policy = ctx.model("sft").clone();
-  const result = await trainDPO(policy, pairs, ctx.config.dpo, ctx.rng(name), ctx.progress, ctx.signal, name);
+  let result: Awaited<ReturnType<typeof trainDPO>>;
+  try {
+    result = await trainDPO(policy, pairs, ctx.config.dpo, ctx.rng(name), ctx.progress, ctx.signal, name);
+  } catch (err) {
+    // Interrupted (or failed) mid-training: the half-trained copy is nobody's.
+    policy.dispose();
+    throw err;
+  }
   await ctx.saveModel(name, policy);
   ctx.saveCurve(name, result.losses);
 }

@@ -118,7 +118,14 @@ export async function sftStage(ctx: RunContext): Promise<void> {
     .filter((r) => r.source === "seed")
     .map((r) => answerSequence(policyContext(text.get(r.prompt_id)!), r.text, config.model.blockSize));
   const model = new TinyGPT(tf, config.model, { seed: deriveSeed(config.seed, "init") });
-  const losses = await trainMaskedLM(model, data, config.sft, ctx.rng("sft"), "sft", ctx.progress, ctx.signal);
+  let losses: number[];
+  try {
+    losses = await trainMaskedLM(model, data, config.sft, ctx.rng("sft"), "sft", ctx.progress, ctx.signal);
+  } catch (err) {
+    // Interrupted (or failed) mid-training: the half-trained model is nobody's.
+    model.dispose();
+    throw err;
+  }
   await ctx.saveModel("sft", model);
   ctx.saveCurve("sft", losses);
 }

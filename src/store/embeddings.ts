@@ -197,12 +197,20 @@ function checkFinite(file: string, columnName: string, data: Float32Array, dim: 
 }
 
 /** The `id` column (any string type), or row numbers as strings when a user file has none. */
+/**
+ * Row ids as strings, whatever the id column's type: pandas and pyarrow write integer ids as
+ * Int64, others use Int32 or utf8. A 64-bit integer is written out exactly (from its bigint).
+ */
 function readIds(file: string, table: Table): string[] {
-  if (table.getChild("id") === null) return Array.from({ length: table.numRows }, (_, i) => String(i));
-  return readColumn(file, table, "id", "utf8").map((id, row) => {
-    if (id === null) throw new BadFileError(file, `id row ${row} is null`);
-    return id;
-  });
+  const column = table.getChild("id");
+  if (column === null) return Array.from({ length: table.numRows }, (_, i) => String(i));
+  const ids: string[] = new Array(table.numRows);
+  let row = 0;
+  for (const value of column as Vector) {
+    if (value === null || value === undefined) throw new BadFileError(file, `id row ${row} is null`);
+    ids[row++] = String(value);
+  }
+  return ids;
 }
 
 /** File rows whose `view` equals `view`; undefined when no filter applies. */

@@ -28,7 +28,7 @@ class Kernel:
         self.kc.start_channels()
         self.kc.wait_for_ready(timeout=TIMEOUT)
         self.iopub = {}  # parent msg_id -> messages, in arrival order
-        self.orphans = []  # iopub messages with no parent (kernel-initiated, none expected)
+        self.orphans = []  # iopub messages with no parent (kernel-initiated: status starting)
 
     def stop(self):
         self.kc.stop_channels()
@@ -63,13 +63,16 @@ class Kernel:
     def wait_iopub(self, predicate, timeout=TIMEOUT):
         """The first iopub message (already received or new) for which predicate holds."""
         deadline = time.time() + timeout
-        seen = 0
+        # By message id, not position: a message for an earlier request lands mid-list.
+        seen = set()
         while True:
             everything = [m for ms in self.iopub.values() for m in ms] + self.orphans
-            for m in everything[seen:]:
+            for m in everything:
+                if m["header"]["msg_id"] in seen:
+                    continue
+                seen.add(m["header"]["msg_id"])
                 if predicate(m):
                     return m
-            seen = len(everything)
             self._pump(max(0.1, deadline - time.time()))
 
     def execute(self, code, timeout=TIMEOUT, **kwargs):

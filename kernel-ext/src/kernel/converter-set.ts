@@ -29,7 +29,7 @@ export interface LazyConverters {
   cellFinished(ok: boolean): void;
 }
 
-/** `blocked` brackets every converter call (the interrupt watchdog must not stop those). */
+/** `blocked` brackets every converter call (the control thread must not stop those). */
 export function createLazyConverters(blocked: (busy: boolean) => void = () => undefined): LazyConverters {
   const built = new Map<"node" | "browser", Converter>();
   const get = (kind: "node" | "browser"): Converter => {

@@ -8,6 +8,7 @@
  */
 import * as util from "node:util";
 import { setDisplaySink, toMimeBundle, type MimeBundle } from "../display";
+import { fillPlotlySlot } from "../plotly-slot";
 
 export interface DisplayContent {
   data: MimeBundle;
@@ -24,7 +25,8 @@ export interface DisplayPublisher {
 export function bundleOf(value: unknown): { data: MimeBundle; metadata: Record<string, unknown> } {
   const custom = customBundle(value);
   if (custom) {
-    const data = encodeBundle(custom.data);
+    // Shown now (Out[n], user_expressions): the plotly slot is filled here, not when built.
+    const data = encodeBundle(fillPlotlySlot(custom.data));
     if (!("text/plain" in data)) data["text/plain"] = plainText(value);
     return { data, metadata: custom.metadata };
   }

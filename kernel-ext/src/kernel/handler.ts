@@ -10,7 +10,14 @@ import { JupyterHandlerImpl } from "tslab/dist/jupyter";
 import type { ConsoleInterface, Executor } from "tslab/dist/executor";
 import * as ts from "@tslab/typescript-for-tslab";
 import type { LazyConverters } from "./converter-set";
-import type { InterruptWatchdog } from "./interrupt-watchdog";
+
+/** What the control thread is told about a running cell, and what it asked (control-thread.ts). */
+export interface CellMarks {
+  /** Around a cell's asynchronous part: true once its synchronous part returned, false when it settled. */
+  userCode(running: boolean): void;
+  /** The shared abort flag is set: an interrupt arrived for this cell (maybe before its SIGINT handler ran). */
+  interruptRequested(): boolean;
+}
 
 export interface CellError {
   ename: string;
@@ -48,7 +55,7 @@ interface Capture {
  */
 export class CaptureConsole implements ConsoleInterface {
   capture: Capture | null = null;
-  /** breakOnSigint stopped a cell: a SIGINT was handled (the interrupt watchdog is told). */
+  /** breakOnSigint stopped a cell: a SIGINT was handled (the control thread is told). */
   onInterrupted: () => void = () => undefined;
 
   log(value?: unknown, ...rest: unknown[]): void {
@@ -80,7 +87,7 @@ export class ProxyrmHandler extends JupyterHandlerImpl {
     private readonly exec: Executor,
     private readonly output: CaptureConsole,
     private readonly converters: LazyConverters,
-    private readonly watchdog: InterruptWatchdog | null,
+    private readonly marks: CellMarks | null,
     private readonly info: HandlerInfo,
   ) {
     super(exec, false);
@@ -148,16 +155,16 @@ export class ProxyrmHandler extends JupyterHandlerImpl {
     let ok: boolean;
     try {
       // execute() returns once the cell's synchronous part (under breakOnSigint) is done; what
-      // follows, up to the cell's settling, is the watchdog's to stop.
+      // follows, up to the cell's settling, is the control thread's to stop as a last resort.
       const settled = this.exec.execute(code);
-      this.watchdog?.userCode(true);
+      this.marks?.userCode(true);
       ok = await settled;
     } catch (err) {
       // The converter itself failed (its build failed, TypeScript threw).
       ok = false;
       capture.errors.push(err);
     } finally {
-      this.watchdog?.userCode(false);
+      this.marks?.userCode(false);
       this.output.capture = null;
     }
     this.converters.cellFinished(ok);
@@ -175,7 +182,9 @@ export class ProxyrmHandler extends JupyterHandlerImpl {
   }
 
   private describe(thrown: unknown): CellError {
-    if (isInterrupt(thrown) || (this.interrupted && isAbort(thrown))) {
+    // A loop that saw the shared flag may throw before the main thread's SIGINT handler ran.
+    const interrupted = this.interrupted || Boolean(this.marks?.interruptRequested());
+    if (isInterrupt(thrown) || (interrupted && isAbort(thrown))) {
       const why = thrown instanceof Error && thrown.message ? thrown.message : "interrupted";
       return { ename: INTERRUPT_ENAME, evalue: why, traceback: [`${INTERRUPT_ENAME}: ${why}`] };
     }

@@ -10,13 +10,15 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { createExecutor } from "tslab/dist/executor";
+import { UserError } from "proxyrm/dist/errors";
 import { publishCellSignal } from "./cell-signal";
 import { commRegistry } from "./comms";
 import { COMM_TARGET, type FrontendMessage, type KernelMessage } from "../comm-messages";
 import { createLazyConverters } from "./converter-set";
 import { installDisplay } from "./display-bundle";
 import { CaptureConsole, ProxyrmHandler } from "./handler";
-import { startInterruptWatchdog } from "./interrupt-watchdog";
+import { startControlThread, type ControlThread } from "./control-thread";
+import { createInterruptMemory, FLAG, installInterruptMemory } from "./interrupt-memory";
 import { keepImportsLive } from "./live-imports";
 import { aliasKernelPackageForRequire } from "./module-alias";
 import { ProxyrmServer } from "./server";
@@ -29,22 +31,25 @@ export const KERNEL_VERSION: string = (JSON.parse(fs.readFileSync(path.join(__di
 export async function startKernel(connectionFile: string): Promise<ProxyrmServer> {
   // Before anything slow: a SIGINT must never kill the kernel (Node's default is to exit).
   let server: ProxyrmServer | null = null;
-  const log = (line: string) => void process.stderr.write(line);
-  const watchdog = startInterruptWatchdog(log);
+  // The control thread (started by server.init) is marked through these from the start.
+  let control: ControlThread | null = null;
   process.on("SIGINT", () => {
-    watchdog?.handled();
+    control?.handled();
     server?.interrupt();
   });
+  const memory = createInterruptMemory();
+  installInterruptMemory(memory);
 
-  const converters = createLazyConverters((busy) => watchdog?.blocked(busy));
+  const converters = createLazyConverters((busy) => control?.blocked(busy));
   const output = new CaptureConsole();
-  output.onInterrupted = () => watchdog?.handled();
+  output.onInterrupted = () => control?.handled();
   const executor = createExecutor(process.cwd(), converters.converters, output);
   aliasKernelPackageForRequire();
   keepImportsLive();
-  const handler = new ProxyrmHandler(executor, output, converters, watchdog, { version: KERNEL_VERSION });
+  const handler = new ProxyrmHandler(executor, output, converters, { userCode: (running) => control?.userCode(running), interruptRequested: () => Atomics.load(memory.words, FLAG) === 1 }, { version: KERNEL_VERSION });
   server = new ProxyrmServer(handler, connectionFile);
   const srv = server;
+  srv.startControl = (connection, onEvent) => (control = startControlThread(memory, connection, handler.handleKernel(), onEvent));
   srv.streams.install();
   installDisplay(srv);
   registerDefaultTarget();
@@ -106,6 +111,11 @@ if (require.main === module) {
     process.exit(2);
   }
   startKernel(connectionFile).catch((err: unknown) => {
+    // A bad connection file is the caller's to fix: one line, exit 2. Anything else is a bug.
+    if (err instanceof UserError) {
+      process.stderr.write(`proxyrm kernel: ${connectionFile}: ${err.message}\n`);
+      process.exit(2);
+    }
     process.stderr.write(`proxyrm kernel failed to start: ${(err as Error)?.stack ?? err}\n`);
     process.exit(1);
   });

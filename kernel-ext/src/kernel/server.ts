@@ -1,6 +1,7 @@
 /**
- * The protocol front: tslab's ZmqServer (connection file, socket binding, heartbeat, receive
- * loops) with its message dispatch replaced. Stock tslab answers only six request types,
+ * The protocol front: tslab's ZmqServer with its socket set-up and message dispatch replaced.
+ * This thread binds shell, iopub and stdin; the heartbeat and the control channel are served
+ * by the control thread (control-thread.ts), so they answer while a cell keeps this thread busy. Stock tslab answers only six request types,
  * sends no execute_input, execute_result or error messages, and replies to comm_info with the
  * wrong type; here every request type a frontend sends is answered, each wrapped in
  * busy/idle status messages as ipykernel does.
@@ -9,12 +10,14 @@
  * else is answered at once, even while an awaited cell runs, so completion, comms (widgets
  * feeding a cell that awaits them) and interrupt_request keep working.
  */
+import * as fs from "node:fs";
 import { ZmqServer } from "tslab/dist/jupyter";
 import { abortCell, beginCell, endCell } from "./cell-signal";
 import { commRegistry, type CommMessage } from "./comms";
-import { bundleOf, type DisplayContent, type DisplayPublisher } from "./display-bundle";
+import type { ControlConnection, ControlEvent, ControlThread } from "./control-thread";
+import { bundleOf, plainText, type DisplayContent, type DisplayPublisher } from "./display-bundle";
 import { ExecutionQueue } from "./execution-queue";
-import { type CellError, type ProxyrmHandler } from "./handler";
+import { type CellError, type CellOutcome, type ProxyrmHandler } from "./handler";
 import { History, type HistoryRequest } from "./history";
 import { DISCARD, StreamRouter, type StreamName } from "./streams";
 import { Wire, type Message } from "./wire";
@@ -57,6 +60,9 @@ export class ProxyrmServer extends ZmqServer implements DisplayPublisher {
   private closing = false;
   /** Called once, after the first kernel_info reply is on its way (main.ts starts the converter build). */
   afterKernelInfo: (() => void) | null = null;
+  /** The heartbeat and control channel's thread, started by init() with this (main.ts sets it). */
+  startControl: ((connection: ControlConnection, onEvent: (event: ControlEvent) => void) => ControlThread) | null = null;
+  private controlThread: ControlThread | null = null;
 
   constructor(
     private readonly kernel: ProxyrmHandler,
@@ -90,14 +96,52 @@ export class ProxyrmServer extends ZmqServer implements DisplayPublisher {
    */
   private get wire(): Wire {
     if (!this.wireCodec) {
-      this.wireCodec = new Wire(this.connInfo.key);
+      this.wireCodec = new Wire(this.connInfo.key, this.connInfo.signature_scheme);
       // zeromq.js sends at once only 512 times in a row on a socket that is never read (iopub);
       // the next send is deferred and any send while it waits throws "Socket is busy writing",
       // which after a few hundred outputs would lose a reply mid-cell. With a send timeout of 0
       // every send is immediate: ZeroMQ queues it, or drops it if a subscriber is that far behind.
-      for (const sock of [this.iopub, this.shell, this.control, this.stdin, this.hb]) sock.sendTimeout = 0;
+      for (const sock of [this.iopub, this.shell, this.stdin]) sock.sendTimeout = 0;
     }
     return this.wireCodec;
+  }
+
+  /**
+   * tslab's init, less the heartbeat and control sockets (the control thread binds those), then
+   * `status: starting` on iopub, as ipykernel sends it. A signature_scheme other than
+   * hmac-sha256/sha512 fails here, before any socket is bound.
+   */
+  override async init(): Promise<void> {
+    this.connInfo = JSON.parse(fs.readFileSync(this.configPath, "utf8")) as typeof this.connInfo;
+    const zmq = await import("zeromq");
+    this.iopub = new zmq.Publisher();
+    this.shell = new zmq.Router();
+    this.stdin = new zmq.Router();
+    void this.wire;
+    void (async () => {
+      for await (const frames of this.shell) void this.handleShellMessage(this.shell, ...frames);
+    })();
+    const { transport, ip } = this.connInfo;
+    const address = (port: number) => `${transport}://${ip}${transport === "ipc" ? "-" : ":"}${port}`;
+    await Promise.all([this.iopub.bind(address(this.connInfo.iopub_port)), this.shell.bind(address(this.connInfo.shell_port)), this.stdin.bind(address(this.connInfo.stdin_port))]);
+    if (this.startControl) {
+      this.controlThread = this.startControl(this.connInfo, (event) => this.onControlEvent(event));
+      await this.controlThread.ready;
+    }
+    this.publish("status", { execution_state: "starting" }, null);
+  }
+
+  /** What the control thread hands over: statuses for iopub, shutdown, its log lines. */
+  private onControlEvent(event: ControlEvent): void {
+    if (event.kind === "status") this.publish("status", { execution_state: event.state }, { identities: [], header: event.parent } as unknown as Message<unknown>);
+    else if (event.kind === "shutdown") this.shutdown();
+    else if (event.kind === "log") this.streams.log.stderr(event.line);
+  }
+
+  override close(): void {
+    this.kernel.close();
+    for (const sock of [this.iopub, this.shell, this.stdin]) sock.close();
+    void this.controlThread?.stop();
   }
 
   override async handleShellMessage(sock: Socket, ...frames: Frames): Promise<void> {
@@ -173,37 +217,74 @@ export class ProxyrmServer extends ZmqServer implements DisplayPublisher {
     this.publish("status", { execution_state: "busy" }, msg);
     if (storeHistory) this.executionCount++;
     const count = this.executionCount;
-    if (!silent) {
-      this.lastCell = msg;
-      this.publish("execute_input", { code, execution_count: count }, msg);
-    }
-    if (storeHistory) this.history.add(count, code);
+    let content: object = { status: "error", execution_count: count, ename: "KernelError", evalue: "the kernel failed running this cell", traceback: [] };
+    // Whatever happens below, the request gets its reply and its idle status: a client that
+    // saw busy waits for both ([*] forever otherwise).
+    try {
+      if (!silent) {
+        this.lastCell = msg;
+        this.publish("execute_input", { code, execution_count: count }, msg);
+      }
+      if (storeHistory) this.history.add(count, code);
 
-    this.running = { msg, silent };
-    this.cellDisplayIds.clear();
-    beginCell();
-    const outcome = await this.kernel.runCell(code);
-    endCell();
-    let userExpressions: Record<string, unknown> = {};
-    if (outcome.ok && !silent && outcome.hasValue && !this.alreadyShown(outcome.value)) {
-      const { data, metadata } = bundleOf(outcome.value);
-      this.publish("execute_result", { execution_count: count, data, metadata }, msg);
-      if (storeHistory && typeof data["text/plain"] === "string") this.history.setOutput(count, data["text/plain"]);
-    }
-    if (!outcome.ok) {
-      if (!silent) this.publish("error", { ...outcome.error }, msg);
-    } else if (req.user_expressions && Object.keys(req.user_expressions).length > 0) {
-      userExpressions = await this.evaluateUserExpressions(req.user_expressions);
-    }
-    this.streams.flush();
-    this.running = null;
+      this.running = { msg, silent };
+      this.cellDisplayIds.clear();
+      this.controlThread?.cell(true);
+      beginCell();
+      let outcome: CellOutcome;
+      try {
+        outcome = await this.kernel.runCell(code);
+      } finally {
+        endCell();
+        this.controlThread?.cell(false);
+      }
+      let userExpressions: Record<string, unknown> = {};
+      if (outcome.ok && !silent && outcome.hasValue && !this.alreadyShown(outcome.value)) {
+        const { data, metadata } = this.safeBundleOf(outcome.value);
+        this.publish("execute_result", { execution_count: count, data, metadata }, msg);
+        if (storeHistory && typeof data["text/plain"] === "string") this.history.setOutput(count, data["text/plain"]);
+      }
+      if (!outcome.ok) {
+        if (!silent) this.publish("error", { ...outcome.error }, msg);
+      } else if (req.user_expressions && Object.keys(req.user_expressions).length > 0) {
+        userExpressions = await this.evaluateUserExpressions(req.user_expressions);
+      }
+      this.streams.flush();
+      this.running = null;
 
-    if (!outcome.ok && stopOnError && !silent) await this.queue.abortQueued();
-    const content = outcome.ok
-      ? { status: "ok", execution_count: count, user_expressions: userExpressions, payload: [] }
-      : { status: "error", execution_count: count, ...outcome.error };
-    this.send(sock, this.wire.create("execute_reply", content, msg));
-    this.publish("status", { execution_state: "idle" }, msg);
+      if (!outcome.ok && stopOnError && !silent) await this.queue.abortQueued();
+      content = outcome.ok
+        ? { status: "ok", execution_count: count, user_expressions: userExpressions, payload: [] }
+        : { status: "error", execution_count: count, ...outcome.error };
+    } catch (err) {
+      this.logError("execute_request failed inside the kernel", err);
+      this.running = null;
+      content = { status: "error", execution_count: count, ...errorContent(err) };
+    } finally {
+      this.send(sock, this.wire.create("execute_reply", content, msg));
+      this.publish("status", { execution_state: "idle" }, msg);
+    }
+  }
+
+  /**
+   * A value's bundle; when its display method throws, its text/plain with one warning on
+   * stderr, as IPython does (a throwing formatter must never cost the cell its reply).
+   */
+  private safeBundleOf(value: unknown): ReturnType<typeof bundleOf> {
+    try {
+      return bundleOf(value);
+    } catch (err) {
+      const why = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
+      // The cell's stderr (the router sends it there while the cell is running).
+      process.stderr.write(`proxyrm kernel: the value's display method threw (${why}); showing it as text/plain\n`);
+      let text: string;
+      try {
+        text = plainText(value);
+      } catch {
+        text = Object.prototype.toString.call(value);
+      }
+      return { data: { "text/plain": text }, metadata: {} };
+    }
   }
 
   /** user_expressions: each evaluated after the cell, as a display bundle or an error (ipykernel's shape). */
@@ -212,7 +293,7 @@ export class ProxyrmServer extends ZmqServer implements DisplayPublisher {
     for (const [name, expr] of Object.entries(expressions)) {
       const outcome = await this.kernel.runCell(expr);
       if (!outcome.ok) out[name] = { status: "error", ...outcome.error };
-      else out[name] = { status: "ok", ...(outcome.hasValue ? bundleOf(outcome.value) : bundleOf(undefined)) };
+      else out[name] = { status: "ok", ...this.safeBundleOf(outcome.hasValue ? outcome.value : undefined) };
     }
     return out;
   }
@@ -276,7 +357,10 @@ export class ProxyrmServer extends ZmqServer implements DisplayPublisher {
 
   clearOutput(wait: boolean): void {
     const parent = this.outputParent();
-    if (parent) this.publish("clear_output", { wait }, parent);
+    if (!parent) return;
+    // What this cell showed is gone: its last value must not count as already on screen.
+    if (parent === this.running?.msg) this.cellDisplayIds.clear();
+    this.publish("clear_output", { wait }, parent);
   }
 
   /** Output belongs to the running cell, else the last one (ipykernel and tslab agree); silent cells show nothing. */
@@ -330,7 +414,7 @@ export class ProxyrmServer extends ZmqServer implements DisplayPublisher {
     setImmediate(() => {
       this.streams.flush();
       this.closing = true;
-      for (const sock of [this.iopub, this.shell, this.control, this.stdin, this.hb]) sock.linger = LINGER_MS;
+      for (const sock of [this.iopub, this.shell, this.stdin]) sock.linger = LINGER_MS;
       try {
         this.close();
       } finally {

@@ -1,9 +1,11 @@
 /**
- * The Jupyter wire protocol (messaging spec 5.3): frames <-> messages, HMAC-SHA256 signing.
+ * The Jupyter wire protocol (messaging spec 5.3): frames <-> messages, signed with the
+ * connection file's signature_scheme (hmac-sha256 or hmac-sha512).
  * tslab's ZmqMessage does the same but is not exported, signs binary buffers as if they were
  * JSON and cannot send them; comms need buffers, so this is the one place frames are built.
  */
 import { createHmac, randomUUID, timingSafeEqual } from "node:crypto";
+import { UserError } from "proxyrm/dist/errors";
 
 export const PROTOCOL_VERSION = "5.3";
 const DELIMITER = Buffer.from("<IDS|MSG>");
@@ -30,12 +32,27 @@ export interface Message<C = Record<string, unknown>> {
   buffers: Buffer[];
 }
 
+/** The signature schemes a connection file may name, and their node:crypto digests. */
+const DIGESTS: Record<string, string> = { "hmac-sha256": "sha256", "hmac-sha512": "sha512" };
+
+/** The digest of `scheme` (absent or empty means jupyter_client's default, hmac-sha256); throws for any other. */
+export function digestOf(scheme: string | undefined): string {
+  const digest = DIGESTS[scheme || "hmac-sha256"];
+  if (!digest) throw new UserError(`unsupported signature_scheme ${JSON.stringify(scheme)} in the connection file (supported: ${Object.keys(DIGESTS).join(", ")})`, { code: "bad-file" });
+  return digest;
+}
+
 export class Wire {
+  private readonly digest: string;
+
   /** `key` empty means unsigned messages (jupyter_client's `Session(key=b"")`). */
   constructor(
     private readonly key: string,
+    scheme: string | undefined = "hmac-sha256",
     private readonly session: string = randomUUID(),
-  ) {}
+  ) {
+    this.digest = digestOf(scheme);
+  }
 
   /** Frames from a socket -> a message; throws on a missing delimiter or a bad signature. */
   parse(frames: Buffer[]): Message {
@@ -85,7 +102,7 @@ export class Wire {
   }
 
   private sign(parts: Buffer[]): string {
-    const hmac = createHmac("sha256", this.key);
+    const hmac = createHmac(this.digest, this.key);
     for (const p of parts) hmac.update(p);
     return hmac.digest("hex");
   }

@@ -5,12 +5,13 @@
  * Every value from a run (prompts, responses, rationales, strategy names, paths) goes through
  * the report's `html` tag, which escapes each interpolation; figure JSON goes through
  * `jsonForScript`. Plotly (4.8 MB) is inlined once per kernel process, in the first output
- * that draws a figure, by a script that defines window.Plotly only when it is missing; later
- * figures wait briefly for it and otherwise say how to load it (`proxyrm.loadPlotly()`).
+ * shown that draws a figure (../plotly-slot.ts), by a script that defines window.Plotly only
+ * when it is missing; later figures wait briefly for it and otherwise say how to load it
+ * (`proxyrm.loadPlotly()`).
  */
 import { randomBytes } from "node:crypto";
-import * as fs from "node:fs";
-import { escapeHtml, html, inlineScriptSource, jsonForScript, SafeHtml, type Figure, type HtmlValue } from "proxyrm/dist/report/html";
+import { escapeHtml, html, jsonForScript, SafeHtml, type Figure, type HtmlValue } from "proxyrm/dist/report/html";
+import { PLOTLY_SLOT } from "../plotly-slot";
 import { mimeType, type Kind } from "./mime";
 
 export { escapeHtml, html, SafeHtml, type Figure, type HtmlValue };
@@ -79,37 +80,13 @@ export function kvText(rows: readonly (readonly [string, string])[]): string {
 /** Distinguishes this process's figure ids from a restarted kernel's in the same page. */
 const PROCESS_TOKEN = randomBytes(4).toString("hex");
 let figureCount = 0;
-let plotlyInlined = false;
-
-function plotlyLoaderScript(): string {
-  const source = fs.readFileSync(require.resolve("plotly.js-dist-min/plotly.min.js"), "utf8");
-  // `module` is shadowed so the UMD wrapper takes its browser branch (it sets window.Plotly)
-  // even in frontends that define a CommonJS-like `module`.
-  return `<script>if (typeof window !== "undefined" && !window.Plotly) { (function (module) {\n${inlineScriptSource(source, "plotly.min.js")}\n})(undefined); }</script>`;
-}
-
 /**
- * The script that defines window.Plotly when it is missing, once per process (the first call
- * returns it, later calls ""), unless `force`.
- */
-export function plotlyLoader(force = false): string {
-  if (plotlyInlined && !force) return "";
-  plotlyInlined = true;
-  return plotlyLoaderScript();
-}
-
-/** Whether this process has already emitted the plotly loader. */
-export function plotlyEmitted(): boolean {
-  return plotlyInlined;
-}
-
-/**
- * Figures drawn into divs, with the plotly loader in front when this is the process's first
- * figure output. Figure data sits in a JSON script element (escaped), never in markup.
+ * Figures drawn into divs, behind a slot that receives the plotly loader when this is the
+ * first figure output the process shows. Figure data sits in a JSON script element
+ * (escaped), never in markup.
  */
 export function figures(list: readonly Figure[], size: { width: number; height: number } = { width: 520, height: 340 }): SafeHtml {
   if (list.length === 0) return html``;
-  const loader = plotlyLoader();
   const parts = list.map((figure) => {
     const id = `proxyrm-fig-${PROCESS_TOKEN}-${++figureCount}`;
     const draw = `(function () {
@@ -134,7 +111,7 @@ export function figures(list: readonly Figure[], size: { width: number; height: 
       jsonForScript(sized),
     )}</script><script>${new SafeHtml(draw)}</script>`;
   });
-  return html`${new SafeHtml(loader)}<div class="row">${parts}</div>`;
+  return html`${new SafeHtml(PLOTLY_SLOT)}<div class="row">${parts}</div>`;
 }
 
 const FONT = { family: "system-ui, -apple-system, Segoe UI, sans-serif", size: 12 };

@@ -5,7 +5,7 @@
  * result displays as `application/vnd.proxyrm.<kind>+json` + text/html + text/plain (docs/mime.md).
  */
 import { display, type MimeBundle } from "../display";
-import { plotlyLoader } from "./html";
+import { plotlyLoader } from "../plotly-slot";
 
 export { open, ProxyRun } from "./run";
 export type {
@@ -41,7 +41,7 @@ export { AbortedError, UserError } from "proxyrm/dist/errors";
  * carried it was cleared (figures of later outputs then find it). Returns the bundle shown.
  */
 export function loadPlotly(): MimeBundle {
-  const bundle = { "text/html": plotlyLoader(true), "text/plain": "plotly loaded" };
+  const bundle = { "text/html": plotlyLoader(), "text/plain": "plotly loaded" };
   display(bundle);
   return bundle;
 }

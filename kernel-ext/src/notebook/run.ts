@@ -23,7 +23,7 @@ import { MIME_BUNDLE, isDisplayable, type Displayable } from "./mime";
 import { ProgressDisplay } from "./progress";
 import { StageResult, type CallInfo, type StagePayload, type View } from "./result";
 import { runBundle } from "./run-view";
-import { currentSignal } from "./signal";
+import { currentSignal, forcedStops, FORCED_STOP_GRACE_S } from "./signal";
 import { readRunTable, tableNames } from "./tables";
 import { metricsView, type MetricsPayload } from "./views/metrics";
 import { dpoView, pairsView, type DpoPayload, type PairsPayload } from "./views/optimise";
@@ -108,20 +108,32 @@ function configFor(options: OpenOptions): RunConfig {
   return resolveConfig(options.preset, options.config, options.seed === undefined ? undefined : { seed: options.seed });
 }
 
+/** A call on a run: how many forced stops the kernel had made when it started, and its display. */
+interface InFlight {
+  forcedStopsAtStart: number;
+  progress?: ProgressDisplay;
+}
+
 export class ProxyRun implements Displayable {
   private session: RunSession | undefined;
   private queue: Promise<unknown> = Promise.resolve();
+  /** #private: Object.entries, JSON.stringify and util.inspect of a run never show the key. */
+  readonly #judgeApiKey: string | undefined;
+  #inFlight: InFlight | null = null;
+  /** Set once a stage of this run was stopped by force: every later call says to reopen. */
+  #mustReopen: string | null = null;
 
   private constructor(
     session: RunSession,
     /** The run directory. */
     readonly dir: string,
     readonly config: RunConfig,
-    private readonly judgeApiKey: string | undefined,
+    judgeApiKey: string | undefined,
     /** The run this one was forked from (this process only). */
     readonly forkedFrom: string | null,
   ) {
     this.session = session;
+    this.#judgeApiKey = judgeApiKey;
   }
 
   /** @internal Opens the session (validates inputs, loads tfjs) and wraps it. */
@@ -213,7 +225,7 @@ export class ProxyRun implements Displayable {
     const fresh = !readManifest(out);
     seedCell({ strategy: config.select.strategy, budget: config.select.budget, seed: config.seed, dir: out, config }, this.dir);
     if (fresh) keepSharedOnly(out);
-    return ProxyRun.start(out, config, this.judgeApiKey, this.dir);
+    return ProxyRun.start(out, config, this.#judgeApiKey, this.dir);
   }
 
   /** Releases the models this run holds in memory; a later call opens the run again. */
@@ -246,15 +258,41 @@ export class ProxyRun implements Displayable {
 
   /** The open session, reopened after close() (the manifest on disk says where the run is). */
   private async sessionNow(): Promise<RunSession> {
-    this.session ??= await RunSession.open({ config: this.config, out: this.dir, judgeApiKey: this.judgeApiKey });
+    this.session ??= await RunSession.open({ config: this.config, out: this.dir, judgeApiKey: this.#judgeApiKey });
     return this.session;
   }
 
-  /** Runs calls on this run one after another (a second cell's call waits for the first). */
+  /**
+   * Runs calls on this run one after another (a second cell's call waits for the first). A call
+   * still in flight after the kernel stopped the main thread by force (an interrupt ignored past
+   * its grace) will never settle, and the run's models may be half-updated: instead of waiting
+   * forever, every later call fails, saying to reopen the run.
+   */
   private exclusive<T>(fn: () => Promise<T>): Promise<T> {
-    const next = this.queue.then(fn, fn);
+    const stopped = this.stoppedByForce();
+    if (stopped) return Promise.reject(new UserError(stopped, { code: "must-reopen", blame: this.dir }));
+    const call: InFlight = { forcedStopsAtStart: forcedStops() };
+    const run = () => {
+      this.#inFlight = call;
+      return fn();
+    };
+    const next = this.queue.then(run, run).finally(() => {
+      if (this.#inFlight === call) this.#inFlight = null;
+    });
     this.queue = next.catch(() => undefined);
     return next;
+  }
+
+  /** Why this run object must be reopened, or null. */
+  private stoppedByForce(): string | null {
+    const call = this.#inFlight;
+    if (!this.#mustReopen && call && forcedStops() > call.forcedStopsAtStart) {
+      this.#mustReopen =
+        `${this.dir}: a call on this run was stopped by force (it ignored an interrupt for ${FORCED_STOP_GRACE_S} s), so its state in memory is unknown. ` +
+        `Reopen it: run.close(); run = await proxyrm.open({ out: ${JSON.stringify(this.dir)} }) (finished stages are on disk; the stopped one reruns).`;
+      call.progress?.fail("failed", this.#mustReopen);
+    }
+    return this.#mustReopen;
   }
 
   /**
@@ -268,6 +306,7 @@ export class ProxyRun implements Displayable {
     // Always a signal: the session keeps the last one it was given, which may be an aborted one.
     const signal = options.signal ?? currentSignal() ?? new AbortController().signal;
     const progress = new ProgressDisplay(this.dir, call, order.slice(0, order.indexOf(target) + 1), (s) => session.isDone(s), options.display !== false);
+    if (this.#inFlight) this.#inFlight.progress = progress;
     const paidBefore = expertCalls(new RunFiles(this.dir, this.config).ledger());
     const started = Date.now();
     progress.open();
