@@ -18,7 +18,7 @@ import { build, ROOT } from "./helpers/build";
 
 const PYTHON = "/usr/bin/python3";
 const SUITES = ["tests/kernel/test_kernel.py", "tests/kernel/test_protocol.py", "tests/kernel/test_wire.py", "tests/kernel/test_runs.py"];
-const TIMEOUT_MS = 10 * 60_000;
+const TIMEOUT_MS = 20 * 60_000;
 
 let dir: string;
 let env: NodeJS.ProcessEnv;

@@ -128,6 +128,16 @@ class WireTests(unittest.TestCase):
         types = [m["msg_type"] if m["msg_type"] != "status" else m["content"]["execution_state"] for m in self.k.iopub[msg_id]]
         self.assertEqual(types, ["busy", "execute_input", "execute_result", "idle"])
 
+    def test_clear_output_forgets_the_cells_display_ids(self):
+        # A value already shown in a display of this cell is not repeated as Out[n] ...
+        self.k.ok('import { display, clearOutput } from "@proxyrm/kernel"')
+        make = "({ label: 'shown', [Symbol.for('proxyrm.displayId')]: 'cleared-id' })"
+        kept = self.k.ok(f"display({{ 'text/plain': 'x' }}, {{ displayId: 'cleared-id' }});\n{make}")
+        self.assertEqual([m["msg_type"] for m in kept], ["display_data"])
+        # ... but after clearOutput() it is gone from the screen, so Out[n] shows it.
+        cleared = self.k.ok(f"display({{ 'text/plain': 'x' }}, {{ displayId: 'cleared-id' }});\nclearOutput();\n{make}")
+        self.assertEqual([m["msg_type"] for m in cleared], ["display_data", "clear_output", "execute_result"])
+
     def test_a_throwing_display_method_falls_back_to_text_plain(self):
         code = (
             'import { MIME_BUNDLE } from "@proxyrm/kernel";\n'

@@ -1,10 +1,10 @@
 /**
  * The protocol front: tslab's ZmqServer with its socket set-up and message dispatch replaced.
  * This thread binds shell, iopub and stdin; the heartbeat and the control channel are served
- * by the control thread (control-thread.ts), so they answer while a cell keeps this thread busy. Stock tslab answers only six request types,
- * sends no execute_input, execute_result or error messages, and replies to comm_info with the
- * wrong type; here every request type a frontend sends is answered, each wrapped in
- * busy/idle status messages as ipykernel does.
+ * by the control thread (control-thread.ts), so they answer while a cell keeps this thread
+ * busy. Stock tslab answers only six request types, sends no execute_input, execute_result or
+ * error messages, and replies to comm_info with the wrong type; here every request type a
+ * frontend sends is answered, each wrapped in busy/idle status messages as ipykernel does.
  *
  * execute_requests go through the ExecutionQueue (one at a time, stop_on_error); everything
  * else is answered at once, even while an awaited cell runs, so completion, comms (widgets
