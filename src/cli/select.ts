@@ -2,6 +2,7 @@
 import type { Command } from "commander";
 import { strategies } from "../select/index";
 import { selectFromFile } from "../select/select-file";
+import { checkMemory, parseMaxMemory } from "./select-memory";
 import { parseInteger } from "./options";
 
 interface SelectFlags {
@@ -11,6 +12,7 @@ interface SelectFlags {
   k: number;
   first?: number;
   seed: number;
+  maxMemory?: number;
 }
 
 export function registerSelect(program: Command): void {
@@ -23,7 +25,9 @@ export function registerSelect(program: Command): void {
     .requiredOption("--k <count>", "how many rows to pick", parseInteger("--k", 1))
     .option("--first <index>", "k-center's first pick (default 0)", parseInteger("--first", 0))
     .option("--seed <n>", "random seed", parseInteger("--seed", 0, 0xffffffff), 0)
+    .option("--max-memory <size>", "refuse (exit 2) when the memory estimate exceeds this, e.g. 8G (default: the memory available now)", parseMaxMemory)
     .action((flags: SelectFlags) => {
+      checkMemory(flags.embeddings, flags.column, flags.maxMemory);
       const indices = selectFromFile({
         strategy: flags.strategy,
         embeddingsFile: flags.embeddings,
