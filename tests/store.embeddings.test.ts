@@ -6,7 +6,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { Field, FixedSizeList, Float64, RecordBatch, Schema, Struct, Table, makeData, tableFromIPC, tableToIPC } from "apache-arrow";
 import { BadFileError } from "../src/errors";
-import { readEmbeddings, writeEmbeddings } from "../src/store/embeddings";
+import { readEmbeddingViews, readEmbeddings, writeEmbeddings } from "../src/store/embeddings";
 import type { EmbeddingTable } from "../src/types";
 
 let dir: string;
@@ -63,6 +63,32 @@ describe("readEmbeddings", () => {
     assert.deepEqual(eft.ids, ["r0", "r1", "r2"]);
     assert.deepEqual(Array.from(eft.data), Array.from(TABLE.data.subarray(9)));
     assert.deepEqual(Array.from(readEmbeddings(file, { view: "ift" }).data), Array.from(TABLE.data.subarray(0, 9)));
+  });
+
+  it("narrows to a view without copying when its rows are consecutive, and copies when they are not", () => {
+    const file = path.join(dir, "views-zero-copy.arrow");
+    writeEmbeddings(file, TABLE);
+    const bytes = fs.statSync(file).size;
+    const eft = readEmbeddings(file, { view: "eft" });
+    assert.ok(eft.data.buffer.byteLength >= bytes, "a view of the file's bytes, not a copy of 3 rows");
+    const interleaved = path.join(dir, "views-interleaved.arrow");
+    writeEmbeddings(interleaved, { ...TABLE, views: ["ift", "eft", "ift", "eft", "ift", "eft"] });
+    const odd = readEmbeddings(interleaved, { view: "eft" });
+    assert.equal(odd.data.buffer.byteLength, odd.data.byteLength, "rows 1, 3, 5: copied into their own array");
+    assert.deepEqual(Array.from(odd.data), [...TABLE.data.subarray(3, 6), ...TABLE.data.subarray(9, 12), ...TABLE.data.subarray(15, 18)]);
+    assert.deepEqual(odd.ids, ["r1", "r0", "r2"]);
+  });
+
+  it("reads both views from one read of the file, each the same as reading it alone", () => {
+    const file = path.join(dir, "both-views.arrow");
+    writeEmbeddings(file, TABLE);
+    const both = readEmbeddingViews(file, ["ift", "eft"]);
+    for (const view of ["ift", "eft"] as const) {
+      const alone = readEmbeddings(file, { view });
+      assert.deepEqual(both[view].ids, alone.ids);
+      assert.deepEqual(Array.from(both[view].data), Array.from(alone.data));
+    }
+    assert.equal(both.ift.data.buffer, both.eft.data.buffer, "one buffer: the file was read once");
   });
 
   it("names the file row, not the position within the view, for a NaN", () => {

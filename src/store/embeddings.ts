@@ -83,32 +83,66 @@ function utf8Data(values: readonly string[]): Data<Utf8> {
 
 /**
  * Reads one embedding column into a row-major Float32Array (zero-copy when the file holds a
- * single Float32 record batch and no view filter applies). Throws a one-line BadFileError
- * naming the file and the column or row for anything that would make selection meaningless.
+ * single Float32 record batch and the view's rows, if a view is asked for, are consecutive).
+ * Throws a one-line BadFileError naming the file and the column or row for anything that
+ * would make selection meaningless.
  */
 export function readEmbeddings(file: string, options: ReadEmbeddingsOptions = {}): EmbeddingMatrix {
-  const columnName = options.column ?? "embedding";
+  return pickView(openEmbeddings(file, options.column ?? "embedding"), options.view);
+}
+
+/**
+ * Several views from one read of the file: each a view of the same bytes where its rows are
+ * consecutive, so a run's IFT and EFT matrices together cost the file once, not twice.
+ */
+export function readEmbeddingViews<V extends EmbeddingView>(file: string, views: readonly V[], column = "embedding"): Record<V, EmbeddingMatrix> {
+  const opened = openEmbeddings(file, column);
+  return Object.fromEntries(views.map((view) => [view, pickView(opened, view)])) as Record<V, EmbeddingMatrix>;
+}
+
+interface OpenedEmbeddings {
+  file: string;
+  columnName: string;
+  table: Table;
+  dim: number;
+  all: Float32Array;
+  ids: string[];
+}
+
+function openEmbeddings(file: string, columnName: string): OpenedEmbeddings {
   const table = readArrowIpc(file);
   if (table.numRows === 0) throw new BadFileError(file, "has no rows");
-
   const column = table.getChild(columnName);
   if (column === null) {
     const available = table.schema.fields.map((f) => f.name).join(", ") || "(none)";
     throw new BadFileError(file, `no column "${columnName}" (columns: ${available})`);
   }
   const dim = vectorDim(file, columnName, column.type);
-  const all = flattenVectors(file, columnName, column, dim);
-  const ids = readIds(file, table);
-  const keep = viewFilter(file, table, options.view);
+  return { file, columnName, table, dim, all: flattenVectors(file, columnName, column, dim), ids: readIds(file, table) };
+}
+
+function pickView({ file, columnName, table, dim, all, ids }: OpenedEmbeddings, view: EmbeddingView | undefined): EmbeddingMatrix {
+  const keep = viewFilter(file, table, view);
   if (keep === undefined) {
     checkFinite(file, columnName, all, dim, null);
     return { ids, dim, data: all };
   }
-  if (keep.length === 0) throw new BadFileError(file, `has no rows with view "${options.view}"`);
-  const data = new Float32Array(keep.length * dim);
-  keep.forEach((row, i) => data.set(all.subarray(row * dim, (row + 1) * dim), i * dim));
+  if (keep.length === 0) throw new BadFileError(file, `has no rows with view "${view}"`);
+  const data = narrow(all, dim, keep);
   checkFinite(file, columnName, data, dim, keep);
   return { ids: keep.map((row) => ids[row]), dim, data };
+}
+
+/**
+ * The rows `keep` (ascending) of `all`. proxyrm writes each view as one block of rows, so the
+ * rows of a view are usually consecutive: then a view of the same memory, no copy.
+ */
+function narrow(all: Float32Array, dim: number, keep: number[]): Float32Array {
+  const first = keep[0];
+  if (keep[keep.length - 1] - first === keep.length - 1) return all.subarray(first * dim, (first + keep.length) * dim);
+  const data = new Float32Array(keep.length * dim);
+  keep.forEach((row, i) => data.set(all.subarray(row * dim, (row + 1) * dim), i * dim));
+  return data;
 }
 
 function vectorDim(file: string, columnName: string, type: DataType): number {
