@@ -99,11 +99,15 @@ describe("proxyrm select --max-memory", () => {
     assert.match(result.stderr, /^proxyrm select: memory estimate \d+ MiB \(the file, read whole 1 KiB, .*\); limit 64\.00 GiB \(--max-memory\)\n$/);
   });
 
-  it("counts the copy a view column or several record batches cost", () => {
+  it("itemises a many-batch file as its vectors plus one batch, and a Float64 file's conversion", () => {
     const plain = proxyrm("select", "--strategy", "coreset-eft", "--embeddings", file("points.arrow"), "--k", "1", "--max-memory", "64G");
     const batches = proxyrm("select", "--strategy", "coreset-eft", "--embeddings", file("points-x2.arrow"), "--k", "1", "--max-memory", "64G");
-    assert.doesNotMatch(plain.stderr, /contiguous copy/);
-    assert.match(batches.stderr, /a contiguous copy of the vectors/);
+    const float64 = proxyrm("select", "--strategy", "coreset-eft", "--embeddings", file("points64.arrow"), "--column", "vec", "--k", "1", "--max-memory", "64G");
+    assert.match(plain.stderr, /the file, read whole/);
+    assert.doesNotMatch(plain.stderr, /one record batch|converted/);
+    assert.match(batches.stderr, /the vectors \d+ KiB, one record batch at a time/);
+    assert.doesNotMatch(batches.stderr, /read whole/);
+    assert.match(float64.stderr, /the vectors converted to Float32/);
   });
 });
 

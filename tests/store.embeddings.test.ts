@@ -4,7 +4,7 @@ import assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { Field, FixedSizeList, Float64, RecordBatch, Schema, Struct, Table, makeData, tableFromIPC, tableToIPC } from "apache-arrow";
+import { Field, FixedSizeList, Float32, Float64, RecordBatch, Schema, Struct, Table, Utf8, makeData, tableFromIPC, tableToIPC, vectorFromArray } from "apache-arrow";
 import { BadFileError } from "../src/errors";
 import { readEmbeddingViews, readEmbeddings, writeEmbeddings } from "../src/store/embeddings";
 import type { EmbeddingTable } from "../src/types";
@@ -89,6 +89,31 @@ describe("readEmbeddings", () => {
       assert.deepEqual(Array.from(both[view].data), Array.from(alone.data));
     }
     assert.equal(both.ift.data.buffer, both.eft.data.buffer, "one buffer: the file was read once");
+  });
+
+  it("gathers a many-batch file batch by batch: rows, ids, views and error rows count across batches", () => {
+    const batch = (ids: string[], views: string[], values: number[]) => {
+      const child = makeData({ type: new Float32(), length: values.length, nullCount: 0, data: Float32Array.from(values) });
+      const vectors = makeData({ type: new FixedSizeList(2, new Field("item", new Float32(), false)), length: ids.length, nullCount: 0, child });
+      const utf8 = (strings: string[]) => vectorFromArray(strings, new Utf8()).data[0];
+      const fields = [new Field("id", new Utf8(), false), new Field("view", new Utf8(), false), new Field("embedding", vectors.type, false)];
+      return new RecordBatch(new Schema(fields), makeData({ type: new Struct(fields), length: ids.length, nullCount: 0, children: [utf8(ids), utf8(views), vectors] }));
+    };
+    const file = path.join(dir, "three-batches.arrow");
+    const batches = [batch(["a", "b"], ["ift", "eft"], [1, 2, 3, 4]), batch(["c"], ["eft"], [5, 6]), batch(["d", "e"], ["ift", "eft"], [7, 8, 9, 10])];
+    fs.writeFileSync(file, tableToIPC(new Table(batches), "file"));
+    const all = readEmbeddings(file);
+    assert.deepEqual(all.ids, ["a", "b", "c", "d", "e"]);
+    assert.deepEqual(Array.from(all.data), [1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+    const eft = readEmbeddings(file, { view: "eft" });
+    assert.deepEqual(eft.ids, ["b", "c", "e"]);
+    assert.deepEqual(Array.from(eft.data), [3, 4, 5, 6, 9, 10]);
+    const bad = path.join(dir, "three-batches-nan.arrow");
+    fs.writeFileSync(bad, tableToIPC(new Table([batches[0], batches[1], batch(["d", "e"], ["ift", "eft"], [7, 8, 9, Number.NaN])]), "file"));
+    assert.throws(
+      () => readEmbeddings(bad),
+      (err: unknown) => err instanceof BadFileError && err.message === `${bad}: embedding row 4 has NaN`,
+    );
   });
 
   it("names the file row, not the position within the view, for a NaN", () => {

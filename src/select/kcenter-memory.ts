@@ -3,7 +3,7 @@
  * out from the file's size and footer before anything large is read, so that a file that
  * cannot fit is refused up front with the estimate instead of failing minutes in.
  */
-import { DataType, Precision, type Schema } from "apache-arrow";
+import { Precision, type FixedSizeList } from "apache-arrow";
 import { fixedListSize, readArrowFooter } from "../store/arrow-footer";
 
 /** Bytes per row of kCenterGreedy's state: min-distance (8), owner (4), move buffer (4), group lists (4), picked (1). */
@@ -28,26 +28,28 @@ export function estimateSelectMemory(file: string, column: string, runtimeBytes:
   if (dim === undefined || dim < 1) return undefined;
   // Every byte of a row-major float32 vector is in the file, so this bounds the row count.
   const rows = Math.floor(shape.bytes / (4 * dim));
+  const field = shape.schema.fields.find((f) => f.name === column)!;
+  const float64 = (field.type as FixedSizeList).children[0].type.precision !== Precision.SINGLE;
+  // Mirrors readEmbeddings: several batches (no dictionaries) are gathered one batch at a
+  // time; otherwise the file is read whole and Float64 values are converted into a copy. A
+  // view's rows are assumed consecutive, as proxyrm writes them (then narrowing copies nothing).
+  const batchByBatch = shape.recordBatches > 1 && shape.dictionaries === 0;
+  const reading = batchByBatch
+    ? [
+        { what: "the vectors", bytes: rows * dim * 4 },
+        { what: "one record batch at a time", bytes: Math.max(...shape.blocks.map((b) => b.length)) },
+      ]
+    : [
+        { what: "the file, read whole", bytes: shape.bytes },
+        ...(float64 ? [{ what: "the vectors converted to Float32", bytes: rows * dim * 4 }] : []),
+      ];
   const parts = [
-    { what: "the file, read whole", bytes: shape.bytes },
-    ...(needsCopy(shape.schema.fields.map((f) => f.name), shape.recordBatches, shape.schema, column)
-      ? [{ what: "a contiguous copy of the vectors", bytes: rows * dim * 4 }]
-      : []),
+    ...reading,
     { what: `k-center state (~${rows} rows x ${KCENTER_BYTES_PER_ROW} B)`, bytes: rows * KCENTER_BYTES_PER_ROW },
     { what: "row ids", bytes: rows * ID_BYTES_PER_ROW },
     { what: "the runtime", bytes: runtimeBytes },
   ];
   return { total: parts.reduce((sum, p) => sum + p.bytes, 0), parts };
-}
-
-/**
- * Whether readEmbeddings copies the vectors instead of viewing the file's bytes: more than one
- * record batch, Float64 values, or a `view` column to narrow by.
- */
-function needsCopy(names: string[], batches: number, schema: Schema, column: string): boolean {
-  const field = schema.fields.find((f) => f.name === column);
-  const float64 = field !== undefined && DataType.isFixedSizeList(field.type) && field.type.children[0].type.precision !== Precision.SINGLE;
-  return batches > 1 || float64 || names.includes("view");
 }
 
 export function formatBytes(bytes: number): string {

@@ -13,6 +13,9 @@ export interface ArrowFileShape {
   bytes: number;
   schema: Schema;
   recordBatches: number;
+  dictionaries: number;
+  /** Where each record batch's message (metadata + body) lies in the file. */
+  blocks: { offset: number; length: number }[];
 }
 
 const MAGIC = "ARROW1";
@@ -35,7 +38,8 @@ export function readArrowFooter(file: string): ArrowFileShape | undefined {
     const footer = new Uint8Array(length);
     fs.readSync(fd, footer, 0, length, bytes - 10 - length);
     const decoded = Footer.decode(footer);
-    return { bytes, schema: decoded.schema, recordBatches: decoded.numRecordBatches };
+    const blocks = [...decoded.recordBatches()].map((b) => ({ offset: Number(b.offset), length: b.metaDataLength + Number(b.bodyLength) }));
+    return { bytes, schema: decoded.schema, recordBatches: decoded.numRecordBatches, dictionaries: decoded.numDictionaries, blocks };
   } catch {
     return undefined; // a corrupt footer: the full reader gives the precise error
   } finally {
