@@ -97,6 +97,26 @@ before(() => {
 
 after(() => fs.rmSync(dir, { recursive: true, force: true }));
 
+describe("proxyrm select --max-memory", () => {
+  it("prints the estimate up front and runs when it fits", () => {
+    const result = proxyrm("select", "--strategy", "coreset-eft", "--embeddings", file("points.arrow"), "--k", "5", "--max-memory", "64G");
+    assert.equal(result.code, 0, result.stderr);
+    assert.equal(result.stdout, '{"indices":[0,2,3,4,1]}\n');
+    assert.match(result.stderr, /^proxyrm select: memory estimate \d+ MiB \(the file, read whole 1 KiB, .*\); limit 64\.00 GiB \(--max-memory\)\n$/);
+  });
+
+  it("itemises a many-batch file as its vectors plus one batch, and a Float64 file's conversion", () => {
+    const plain = proxyrm("select", "--strategy", "coreset-eft", "--embeddings", file("points.arrow"), "--k", "1", "--max-memory", "64G");
+    const batches = proxyrm("select", "--strategy", "coreset-eft", "--embeddings", file("points-x2.arrow"), "--k", "1", "--max-memory", "64G");
+    const float64 = proxyrm("select", "--strategy", "coreset-eft", "--embeddings", file("points64.arrow"), "--column", "vec", "--k", "1", "--max-memory", "64G");
+    assert.match(plain.stderr, /the file, read whole/);
+    assert.doesNotMatch(plain.stderr, /one record batch|converted/);
+    assert.match(batches.stderr, /the vectors \d+ KiB, one record batch at a time/);
+    assert.doesNotMatch(batches.stderr, /read whole/);
+    assert.match(float64.stderr, /the vectors converted to Float32/);
+  });
+});
+
 describe("proxyrm select: good input", () => {
   const cases: { name: string; args: () => string[]; stdout: () => string }[] = [
     {
@@ -198,6 +218,12 @@ describe("proxyrm select: bad input exits 2 with one line naming the culprit", (
       names: () => ['"nope-strategy"', "coreset-eft"],
     },
     { name: "unknown flag", args: select("points.arrow", "--k", "2", "--bogus"), names: () => ["--bogus"] },
+    {
+      name: "--max-memory below the estimate: the estimate, itemised, in the one line",
+      args: select("points.arrow", "--k", "2", "--max-memory", "1K"),
+      names: () => ["--max-memory", "needs an estimated", "the file, read whole", "k-center state", "1 KiB"],
+    },
+    { name: "--max-memory unreadable", args: select("points.arrow", "--k", "2", "--max-memory", "lots"), names: () => ["--max-memory", '"lots"'] },
     {
       name: "a strategy that needs a proxy (uncertainty)",
       args: () => ["select", "--strategy", "uncertainty", "--embeddings", file("points.arrow"), "--k", "2"],

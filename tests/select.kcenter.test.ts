@@ -11,6 +11,8 @@ import { kCenterGreedy } from "../src/select/kcenter";
 import { strategies } from "../src/select/index";
 import type { Matrix } from "../src/select/types";
 import { textbookKCenter } from "./helpers/kcenter-textbook";
+import { plainKCenter } from "./helpers/kcenter-plain";
+import { clusteredMatrix } from "../bench/clustered-data";
 
 
 function gaussianMatrix(rows: number, dim: number, rng: Rng): Matrix {
@@ -56,6 +58,26 @@ describe("kCenterGreedy", () => {
           assert.deepEqual(kCenterGreedy(m, 7, { labelled, first }), expected.slice(0, 7), `${name}: a prefix`);
         }
       }
+    }
+  });
+
+  it("matches a plain running-minimum k-center where pruning matters: the benchmark's clustered data, no clusters, duplicates", () => {
+    const clustered = clusteredMatrix({ rows: 3000, dim: 24, clusters: 50, seed: 7 });
+    const unclustered = clusteredMatrix({ rows: 1500, dim: 24, clusters: 0, seed: 8 });
+    // Every row of the clustered data twice, interleaved with its copy further down: exact
+    // duplicates, so groups tie and the distance-0 endgame is reached with k = rows - 1.
+    const doubled: Matrix = { rows: 1200, dim: 24, data: new Float32Array(1200 * 24) };
+    doubled.data.set(clustered.data.subarray(0, 600 * 24));
+    doubled.data.set(clustered.data.subarray(0, 600 * 24), 600 * 24);
+    const cases: { name: string; m: Matrix; k: number; centres: number[]; first: number }[] = [
+      { name: "clustered 3000x24, 50 blobs", m: clustered, k: 400, centres: [], first: 0 },
+      { name: "clustered, labelled centres in one blob", m: clustered, k: 200, centres: [3, 11, 3], first: 0 },
+      { name: "clustered, first pick last row", m: clustered, k: 150, centres: [], first: 2999 },
+      { name: "unclustered 1500x24", m: unclustered, k: 300, centres: [], first: 5 },
+      { name: "duplicated rows, into the distance-0 endgame", m: doubled, k: 1199, centres: [], first: 0 },
+    ];
+    for (const { name, m, k, centres, first } of cases) {
+      assert.deepEqual(kCenterGreedy(m, k, { labelled: centres, first }), plainKCenter(m, k, { centres, first }), name);
     }
   });
 

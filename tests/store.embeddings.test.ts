@@ -4,9 +4,9 @@ import assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { Field, FixedSizeList, Float32, Float64, Int64, RecordBatch, Schema, Struct, Table, makeData, tableFromIPC, tableToIPC, vectorFromArray } from "apache-arrow";
+import { Field, FixedSizeList, Float32, Float64, Int64, RecordBatch, Schema, Struct, Table, Utf8, makeData, tableFromIPC, tableToIPC, vectorFromArray } from "apache-arrow";
 import { BadFileError } from "../src/errors";
-import { readEmbeddings, writeEmbeddings } from "../src/store/embeddings";
+import { readEmbeddingViews, readEmbeddings, writeEmbeddings } from "../src/store/embeddings";
 import type { EmbeddingTable } from "../src/types";
 
 let dir: string;
@@ -63,6 +63,57 @@ describe("readEmbeddings", () => {
     assert.deepEqual(eft.ids, ["r0", "r1", "r2"]);
     assert.deepEqual(Array.from(eft.data), Array.from(TABLE.data.subarray(9)));
     assert.deepEqual(Array.from(readEmbeddings(file, { view: "ift" }).data), Array.from(TABLE.data.subarray(0, 9)));
+  });
+
+  it("narrows to a view without copying when its rows are consecutive, and copies when they are not", () => {
+    const file = path.join(dir, "views-zero-copy.arrow");
+    writeEmbeddings(file, TABLE);
+    const bytes = fs.statSync(file).size;
+    const eft = readEmbeddings(file, { view: "eft" });
+    assert.ok(eft.data.buffer.byteLength >= bytes, "a view of the file's bytes, not a copy of 3 rows");
+    const interleaved = path.join(dir, "views-interleaved.arrow");
+    writeEmbeddings(interleaved, { ...TABLE, views: ["ift", "eft", "ift", "eft", "ift", "eft"] });
+    const odd = readEmbeddings(interleaved, { view: "eft" });
+    assert.equal(odd.data.buffer.byteLength, odd.data.byteLength, "rows 1, 3, 5: copied into their own array");
+    assert.deepEqual(Array.from(odd.data), [...TABLE.data.subarray(3, 6), ...TABLE.data.subarray(9, 12), ...TABLE.data.subarray(15, 18)]);
+    assert.deepEqual(odd.ids, ["r1", "r0", "r2"]);
+  });
+
+  it("reads both views from one read of the file, each the same as reading it alone", () => {
+    const file = path.join(dir, "both-views.arrow");
+    writeEmbeddings(file, TABLE);
+    const both = readEmbeddingViews(file, ["ift", "eft"]);
+    for (const view of ["ift", "eft"] as const) {
+      const alone = readEmbeddings(file, { view });
+      assert.deepEqual(both[view].ids, alone.ids);
+      assert.deepEqual(Array.from(both[view].data), Array.from(alone.data));
+    }
+    assert.equal(both.ift.data.buffer, both.eft.data.buffer, "one buffer: the file was read once");
+  });
+
+  it("gathers a many-batch file batch by batch: rows, ids, views and error rows count across batches", () => {
+    const batch = (ids: string[], views: string[], values: number[]) => {
+      const child = makeData({ type: new Float32(), length: values.length, nullCount: 0, data: Float32Array.from(values) });
+      const vectors = makeData({ type: new FixedSizeList(2, new Field("item", new Float32(), false)), length: ids.length, nullCount: 0, child });
+      const utf8 = (strings: string[]) => vectorFromArray(strings, new Utf8()).data[0];
+      const fields = [new Field("id", new Utf8(), false), new Field("view", new Utf8(), false), new Field("embedding", vectors.type, false)];
+      return new RecordBatch(new Schema(fields), makeData({ type: new Struct(fields), length: ids.length, nullCount: 0, children: [utf8(ids), utf8(views), vectors] }));
+    };
+    const file = path.join(dir, "three-batches.arrow");
+    const batches = [batch(["a", "b"], ["ift", "eft"], [1, 2, 3, 4]), batch(["c"], ["eft"], [5, 6]), batch(["d", "e"], ["ift", "eft"], [7, 8, 9, 10])];
+    fs.writeFileSync(file, tableToIPC(new Table(batches), "file"));
+    const all = readEmbeddings(file);
+    assert.deepEqual(all.ids, ["a", "b", "c", "d", "e"]);
+    assert.deepEqual(Array.from(all.data), [1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+    const eft = readEmbeddings(file, { view: "eft" });
+    assert.deepEqual(eft.ids, ["b", "c", "e"]);
+    assert.deepEqual(Array.from(eft.data), [3, 4, 5, 6, 9, 10]);
+    const bad = path.join(dir, "three-batches-nan.arrow");
+    fs.writeFileSync(bad, tableToIPC(new Table([batches[0], batches[1], batch(["d", "e"], ["ift", "eft"], [7, 8, 9, Number.NaN])]), "file"));
+    assert.throws(
+      () => readEmbeddings(bad),
+      (err: unknown) => err instanceof BadFileError && err.message === `${bad}: embedding row 4 has NaN`,
+    );
   });
 
   it("names the file row, not the position within the view, for a NaN", () => {

@@ -3,6 +3,7 @@ import type { Command } from "commander";
 import { strategies } from "../select/index";
 import { selectFromMatrix, standaloneStrategy } from "../select/select-matrix";
 import { readEmbeddings } from "../store/embeddings";
+import { checkMemory, parseMaxMemory } from "./select-memory";
 import { parseInteger } from "./options";
 
 interface SelectFlags {
@@ -12,6 +13,7 @@ interface SelectFlags {
   k: number;
   first?: number;
   seed: number;
+  maxMemory?: number;
 }
 
 export function registerSelect(program: Command): void {
@@ -24,9 +26,11 @@ export function registerSelect(program: Command): void {
     .requiredOption("--k <count>", "how many rows to pick", parseInteger("--k", 1))
     .option("--first <index>", "k-center's first pick (default 0)", parseInteger("--first", 0))
     .option("--seed <n>", "random seed", parseInteger("--seed", 0, 0xffffffff), 0)
+    .option("--max-memory <size>", "refuse (exit 2) when the memory estimate exceeds this, e.g. 8G (default: the memory available now)", parseMaxMemory)
     .action((flags: SelectFlags) => {
       // The strategy is checked before the file is read: a refused one costs no read.
       const { view } = standaloneStrategy(flags.strategy);
+      checkMemory(flags.embeddings, flags.column, flags.maxMemory);
       const file = readEmbeddings(flags.embeddings, { column: flags.column, view });
       const indices = selectFromMatrix({
         strategy: flags.strategy,

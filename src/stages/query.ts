@@ -9,7 +9,7 @@ import { getStrategy } from "../select";
 import type { Matrix } from "../select/types";
 import { writeLabels } from "../store/arrow-tables";
 import { writeFileAtomic } from "../store/atomic";
-import { readEmbeddings, writeEmbeddings } from "../store/embeddings";
+import { readEmbeddingViews, writeEmbeddings } from "../store/embeddings";
 import { UserError } from "../errors";
 import type { GateReport } from "../oracle/gate";
 import { HumanOracle, LabelsAwaitedError, awaitingHuman } from "../oracle/human";
@@ -72,8 +72,9 @@ async function embedWithEndpoint(ctx: RunContext): Promise<void> {
 
 export function poolEmbeddings(ctx: RunContext): { ift: Matrix; eft: Matrix } {
   const pool = poolResponses(ctx);
+  const views = readEmbeddingViews(ctx.file("embeddings.arrow"), ["ift", "eft"]);
   const view = (v: "ift" | "eft"): Matrix => {
-    const m = readEmbeddings(ctx.file("embeddings.arrow"), { view: v });
+    const m = views[v];
     if (m.ids.length !== pool.length || m.ids.some((id, i) => id !== pool[i].response_id)) {
       throw new Error(`embeddings.arrow (${v}) does not match the pool's responses`);
     }

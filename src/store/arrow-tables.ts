@@ -185,10 +185,32 @@ const ARROW_MAGIC = "ARROW1";
  * missing, empty, not Arrow IPC (checked by magic bytes, because apache-arrow parses some
  * garbage as an empty table), truncated or otherwise unreadable.
  */
+/**
+ * The file's bytes in one array. fs.readFileSync stops at 2 GiB (ERR_FS_FILE_TOO_LARGE); a
+ * 1M x 768 float32 embeddings file is 3 GiB, so larger files are read in 1 GiB pieces into
+ * one allocation (typed arrays go to 4 GiB in Node 20).
+ */
+function readWhole(file: string): Uint8Array {
+  const fd = fs.openSync(file, "r");
+  try {
+    const size = fs.fstatSync(fd).size;
+    if (size < 2 ** 31 - 1) return fs.readFileSync(fd);
+    const bytes = new Uint8Array(size);
+    for (let at = 0; at < size; ) {
+      const got = fs.readSync(fd, bytes, at, Math.min(2 ** 30, size - at), at);
+      if (got === 0) throw new Error(`file shrank while being read, at byte ${at} of ${size}`);
+      at += got;
+    }
+    return bytes;
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
 export function readArrowIpc(file: string): Table {
   let bytes: Uint8Array;
   try {
-    bytes = fs.readFileSync(file);
+    bytes = readWhole(file);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     throw new BadFileError(file, code === "ENOENT" ? "file not found" : `cannot read (${code ?? (err as Error).message})`);

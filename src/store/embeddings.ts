@@ -25,6 +25,8 @@ import {
 } from "apache-arrow";
 import { BadFileError } from "../errors";
 import type { EmbeddingTable, EmbeddingView } from "../types";
+import { batchesFromDisk } from "./arrow-batches";
+import { readArrowFooter, type ArrowFileShape } from "./arrow-footer";
 import { readArrowIpc, readColumn } from "./arrow-tables";
 import { writeFileAtomic } from "./atomic";
 
@@ -83,32 +85,98 @@ function utf8Data(values: readonly string[]): Data<Utf8> {
 
 /**
  * Reads one embedding column into a row-major Float32Array (zero-copy when the file holds a
- * single Float32 record batch and no view filter applies). Throws a one-line BadFileError
- * naming the file and the column or row for anything that would make selection meaningless.
+ * single Float32 record batch and the view's rows, if a view is asked for, are consecutive).
+ * Throws a one-line BadFileError naming the file and the column or row for anything that
+ * would make selection meaningless.
  */
 export function readEmbeddings(file: string, options: ReadEmbeddingsOptions = {}): EmbeddingMatrix {
-  const columnName = options.column ?? "embedding";
+  return pickView(openEmbeddings(file, options.column ?? "embedding"), options.view);
+}
+
+/**
+ * Several views from one read of the file: each a view of the same bytes where its rows are
+ * consecutive, so a run's IFT and EFT matrices together cost the file once, not twice.
+ */
+export function readEmbeddingViews<V extends EmbeddingView>(file: string, views: readonly V[], column = "embedding"): Record<V, EmbeddingMatrix> {
+  const opened = openEmbeddings(file, column);
+  return Object.fromEntries(views.map((view) => [view, pickView(opened, view)])) as Record<V, EmbeddingMatrix>;
+}
+
+interface OpenedEmbeddings {
+  file: string;
+  columnName: string;
+  dim: number;
+  all: Float32Array;
+  ids: string[];
+  /** The `view` column, when the file has one. */
+  views: (string | null)[] | undefined;
+}
+
+function openEmbeddings(file: string, columnName: string): OpenedEmbeddings {
+  const shape = readArrowFooter(file);
+  if (shape !== undefined && shape.recordBatches > 1 && shape.dictionaries === 0) return openBatchByBatch(file, columnName, shape);
   const table = readArrowIpc(file);
   if (table.numRows === 0) throw new BadFileError(file, "has no rows");
+  const dim = vectorDim(file, columnName, findColumn(file, table.schema, columnName).type);
+  const column = table.getChild(columnName)!;
+  return { file, columnName, dim, all: flattenVectors(file, columnName, column, dim), ids: readIds(file, table, 0), views: readViews(file, table) };
+}
 
-  const column = table.getChild(columnName);
-  if (column === null) {
-    const available = table.schema.fields.map((f) => f.name).join(", ") || "(none)";
+/**
+ * A file of several record batches, gathered into one array a batch at a time: peak memory is
+ * the vectors plus one batch, not the whole file plus a copy of its vectors.
+ */
+function openBatchByBatch(file: string, columnName: string, shape: ArrowFileShape): OpenedEmbeddings {
+  const dim = vectorDim(file, columnName, findColumn(file, shape.schema, columnName).type);
+  // Every row's vector takes at least 4·dim bytes of its batch: an upper bound on the rows.
+  const maxRows = Math.floor(shape.blocks.reduce((sum, b) => sum + b.length, 0) / (4 * dim));
+  const out = new Float32Array(maxRows * dim);
+  const ids: string[] = [];
+  let views: (string | null)[] | undefined;
+  let rows = 0;
+  for (const batch of batchesFromDisk(file, shape)) {
+    const column = batch.getChild(columnName)!;
+    out.set(flattenVectors(file, columnName, column, dim, rows), rows * dim);
+    for (const id of readIds(file, batch, rows)) ids.push(id);
+    const batchViews = readViews(file, batch);
+    if (batchViews !== undefined) views = (views ?? []).concat(batchViews);
+    rows += batch.numRows;
+  }
+  if (rows === 0) throw new BadFileError(file, "has no rows");
+  return { file, columnName, dim, all: out.subarray(0, rows * dim), ids, views };
+}
+
+function findColumn(file: string, schema: Schema, columnName: string): Field {
+  const field = schema.fields.find((f) => f.name === columnName);
+  if (field === undefined) {
+    const available = schema.fields.map((f) => f.name).join(", ") || "(none)";
     throw new BadFileError(file, `no column "${columnName}" (columns: ${available})`);
   }
-  const dim = vectorDim(file, columnName, column.type);
-  const all = flattenVectors(file, columnName, column, dim);
-  const ids = readIds(file, table);
-  const keep = viewFilter(file, table, options.view);
+  return field;
+}
+
+function pickView({ file, columnName, dim, all, ids, views }: OpenedEmbeddings, view: EmbeddingView | undefined): EmbeddingMatrix {
+  const keep = view === undefined || views === undefined ? undefined : rowsOfView(views, view);
   if (keep === undefined) {
     checkFinite(file, columnName, all, dim, null);
     return { ids, dim, data: all };
   }
-  if (keep.length === 0) throw new BadFileError(file, `has no rows with view "${options.view}"`);
-  const data = new Float32Array(keep.length * dim);
-  keep.forEach((row, i) => data.set(all.subarray(row * dim, (row + 1) * dim), i * dim));
+  if (keep.length === 0) throw new BadFileError(file, `has no rows with view "${view}"`);
+  const data = narrow(all, dim, keep);
   checkFinite(file, columnName, data, dim, keep);
   return { ids: keep.map((row) => ids[row]), dim, data };
+}
+
+/**
+ * The rows `keep` (ascending) of `all`. proxyrm writes each view as one block of rows, so the
+ * rows of a view are usually consecutive: then a view of the same memory, no copy.
+ */
+function narrow(all: Float32Array, dim: number, keep: number[]): Float32Array {
+  const first = keep[0];
+  if (keep[keep.length - 1] - first === keep.length - 1) return all.subarray(first * dim, (first + keep.length) * dim);
+  const data = new Float32Array(keep.length * dim);
+  keep.forEach((row, i) => data.set(all.subarray(row * dim, (row + 1) * dim), i * dim));
+  return data;
 }
 
 function vectorDim(file: string, columnName: string, type: DataType): number {
@@ -124,18 +192,18 @@ function vectorDim(file: string, columnName: string, type: DataType): number {
 }
 
 /** All rows of the column as one row-major Float32Array; rejects null rows and null values. */
-function flattenVectors(file: string, columnName: string, column: Vector, dim: number): Float32Array {
+function flattenVectors(file: string, columnName: string, column: Vector, dim: number, firstRow = 0): Float32Array {
   const chunks = column.data as Data<FixedSizeList>[];
   if (chunks.length === 1 && isPlainFloat32(chunks[0], dim)) {
-    checkNoNulls(file, columnName, chunks[0], 0);
+    checkNoNulls(file, columnName, chunks[0], firstRow);
     return chunks[0].children[0].values as Float32Array; // zero-copy: a view into the file bytes
   }
   const out = new Float32Array(column.length * dim);
   let row = 0;
   for (const chunk of chunks) {
-    checkNoNulls(file, columnName, chunk, row);
+    checkNoNulls(file, columnName, chunk, firstRow + row);
     const child = chunk.children[0];
-    if (child.values instanceof Float64Array) checkFitsFloat32(file, columnName, child.values.subarray(0, chunk.length * dim), dim, row);
+    if (child.values instanceof Float64Array) checkFitsFloat32(file, columnName, child.values.subarray(0, chunk.length * dim), dim, firstRow + row);
     // IPC batches start at offset 0; a sliced chunk is rare enough to take the slow exact path.
     if (chunk.offset === 0 && child.offset === 0) {
       out.set(child.values.subarray(0, chunk.length * dim), row * dim);
@@ -196,29 +264,32 @@ function checkFinite(file: string, columnName: string, data: Float32Array, dim: 
   }
 }
 
-/** The `id` column (any string type), or row numbers as strings when a user file has none. */
 /**
  * Row ids as strings, whatever the id column's type: pandas and pyarrow write integer ids as
  * Int64, others use Int32 or utf8. A 64-bit integer is written out exactly (from its bigint).
+ * Without an id column, file row numbers as strings.
  */
-function readIds(file: string, table: Table): string[] {
+function readIds(file: string, table: Table, firstRow: number): string[] {
   const column = table.getChild("id");
-  if (column === null) return Array.from({ length: table.numRows }, (_, i) => String(i));
+  if (column === null) return Array.from({ length: table.numRows }, (_, i) => String(firstRow + i));
   const ids: string[] = new Array(table.numRows);
   let row = 0;
   for (const value of column as Vector) {
-    if (value === null || value === undefined) throw new BadFileError(file, `id row ${row} is null`);
+    if (value === null || value === undefined) throw new BadFileError(file, `id row ${firstRow + row} is null`);
     ids[row++] = String(value);
   }
   return ids;
 }
 
-/** File rows whose `view` equals `view`; undefined when no filter applies. */
-function viewFilter(file: string, table: Table, view: EmbeddingView | undefined): number[] | undefined {
-  if (view === undefined) return undefined;
-  if (table.getChild("view") === null) return undefined;
+/** The `view` column's values, or undefined when the file has none (then no filter applies). */
+function readViews(file: string, table: Table): (string | null)[] | undefined {
+  return table.getChild("view") === null ? undefined : readColumn(file, table, "view", "utf8");
+}
+
+/** File rows whose `view` equals `view`. */
+function rowsOfView(views: readonly (string | null)[], view: EmbeddingView): number[] {
   const rows: number[] = [];
-  readColumn(file, table, "view", "utf8").forEach((value, row) => {
+  views.forEach((value, row) => {
     if (value === view) rows.push(row);
   });
   return rows;
