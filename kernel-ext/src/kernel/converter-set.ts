@@ -17,6 +17,7 @@
 import type { Converter, ConvertResult, SideOutput } from "tslab/dist/converter";
 import type { ConverterSet } from "tslab/dist/executor";
 import { aliasKernelPackageForTypes } from "./module-alias";
+import { installWatchGuard } from "./watch-guard";
 
 export interface LazyConverters {
   /** What tslab's createExecutor takes. */
@@ -35,7 +36,10 @@ export function createLazyConverters(blocked: (busy: boolean) => void = () => un
   const get = (kind: "node" | "browser"): Converter => {
     let conv = built.get(kind);
     if (!conv) {
-      if (built.size === 0) aliasKernelPackageForTypes();
+      if (built.size === 0) {
+        aliasKernelPackageForTypes();
+        installWatchGuard();
+      }
       // Loaded on first use: TypeScript's compiler is the heaviest thing the kernel loads.
       const { createConverter } = require("tslab/dist/converter") as typeof import("tslab/dist/converter");
       conv = createConverter({ isJS: false, isBrowser: kind === "browser" });
