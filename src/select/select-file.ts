@@ -35,6 +35,13 @@ export function selectFromFile(opts: SelectFromFileOptions): number[] {
       blame: "--strategy",
     });
   }
+  const missing = strategy.needs.find((need) => need === "tasks" || need === "prompts");
+  if (missing) {
+    throw new UserError(`strategy ${strategy.name} needs each row's ${missing === "tasks" ? "task family" : "prompt"}, which an embeddings file does not carry; use it inside \`proxyrm run\``, {
+      code: "needs-run",
+      blame: "--strategy",
+    });
+  }
   const file = readEmbeddings(opts.embeddingsFile, { column: opts.column, view: neededView(strategy.needs) });
   const rows = file.ids.length;
   const { k } = opts;
