@@ -21,7 +21,7 @@ const TARGET_SECONDS = 90;
 
 async function stepMs(backend: BackendName, steps: number): Promise<number> {
   const { tf } = await loadTf(backend);
-  const world = buildWorld({ seedPrompts: 256, poolPrompts: 1, heldoutPrompts: 1, flawRate: 0.3, eftSeedExamples: 1, clusterSkew: 1 }, 1);
+  const world = buildWorld({ seedPrompts: 256, poolPrompts: 1, heldoutPrompts: 1, flawRate: 0.3, eftSeedExamples: 1, clusterSkew: 1, families: "classic", misrank: 0 }, 1);
   const data = world.sft.map((e) => answerSequence(policyContext(e.prompt), e.response, defaultTinyGPTConfig.blockSize));
   const model = new TinyGPT(tf, defaultTinyGPTConfig, { seed: 1 });
   await trainMaskedLM(model, data, { steps: 3, batchSize: 32, lr: 3e-3 }, new Rng(1), "warmup");
