@@ -50,6 +50,8 @@ export interface ResultsManifest {
 }
 
 export interface Section extends SectionSpec {
+  /** The committed JSON's base name (a --vary sweep's values share one file). */
+  json: string;
   rows: AnyAblationRow[];
   setting: AblationSetting;
 }
@@ -68,11 +70,26 @@ export function loadManifest(root: string): ResultsManifest {
 }
 
 export function loadSections(root: string, manifest: ResultsManifest): Section[] {
-  return manifest.sections.map((spec) => {
+  return manifest.sections.flatMap((spec) => {
     const rows = readRows(path.join(ablationDir(root), `${spec.name}.json`));
     // A sweep's rows record their own setting (ablate writes it); older sweeps get the manifest's.
-    const own = rows.find((r) => r.setting)?.setting ?? {};
-    return { ...spec, rows, setting: { ...(spec.setting ?? {}), ...own } };
+    // A sweep made with --vary holds one setting per value: each is a section (and a Holm family) of its own.
+    const groups = new Map<string, AnyAblationRow[]>();
+    for (const r of rows) {
+      const key = JSON.stringify(r.setting ?? {});
+      groups.set(key, [...(groups.get(key) ?? []), r]);
+    }
+    const settings = [...groups.values()].map((g) => ({ ...(spec.setting ?? {}), ...(g[0].setting ?? {}) }));
+    const varied = [...new Set(settings.flatMap((st) => Object.keys(st)))].filter((k) => new Set(settings.map((st) => String(st[k] ?? "-"))).size > 1);
+    // The knob alone names a value; task_families follows from the world and is left out of the name.
+    const named = varied.filter((k) => k !== "task_families");
+    return [...groups.values()].map((g, i) => ({
+      ...spec,
+      json: spec.name,
+      name: varied.length ? `${spec.name} (${(named.length ? named : varied).map((k) => `${k}=${settings[i][k] ?? "-"}`).join(", ")})` : spec.name,
+      rows: g,
+      setting: settings[i],
+    }));
   });
 }
 
@@ -102,7 +119,7 @@ function sectionBody(root: string, section: Section, mapMetrics: readonly string
   out.push("");
   out.push(
     `${rows.length} runs: strategies ${strategiesOf(rows).join(", ")}; budgets ${budgetsOf(rows).join(", ")}; seeds ${seedList(seedsOf(rows))}; ${describeSetting(section.setting)}. ` +
-      `Data: \`docs/ablation/${section.name}.json\`. Stage compute time summed over cells: ${computeMinutes(rows)} min.`,
+      `Data: \`docs/ablation/${section.json}.json\`${section.json !== section.name ? " (the rows of this value)" : ""}. Stage compute time summed over cells: ${computeMinutes(rows)} min.`,
   );
   out.push("");
   if (section.notes) {
