@@ -135,7 +135,7 @@ const SHARED_SLICES = (c: RunConfig) => canonicalJson({ seed: c.seed, world: c.w
  * systems) of their files and a manifest with the cell's config and those stages done. Stages
  * rewrite files by rename, so a cell never changes the shared copy.
  */
-export function seedCell(cell: Cell, shared: string): void {
+export function seedCell(cell: Pick<Cell, "dir" | "config">, shared: string): void {
   if (readManifest(cell.dir)) return; // started earlier: its own manifest rules
   const source = readManifest(shared);
   if (!source || !SHARED_STAGES.every((s) => source.stages[s])) throw new UserError(`${shared} has not finished the shared stages`);
