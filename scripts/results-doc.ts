@@ -7,7 +7,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { C2_CONTROLS, claimC1, claimC2, claimC3, EQUIVALENCE_MARGINS, type ClaimComparison } from "../src/ablate/claims";
-import { wholeRun, type AnyAblationRow, type AblationSetting } from "../src/ablate/results";
+import { ABLATION_METRICS, wholeRun, type AnyAblationRow, type AblationSetting } from "../src/ablate/results";
 import { formatSummary } from "../src/cli/summary";
 import { meanInterval } from "../src/eval/stats";
 import {
@@ -17,6 +17,7 @@ import {
   c3Table,
   cellTable,
   f3,
+  interval,
   label,
   listWords,
   mapCell,
@@ -50,6 +51,8 @@ export interface ResultsManifest {
 }
 
 export interface Section extends SectionSpec {
+  /** The committed JSON's base name (a --vary sweep's values share one file). */
+  json: string;
   rows: AnyAblationRow[];
   setting: AblationSetting;
 }
@@ -68,11 +71,34 @@ export function loadManifest(root: string): ResultsManifest {
 }
 
 export function loadSections(root: string, manifest: ResultsManifest): Section[] {
-  return manifest.sections.map((spec) => {
+  return manifest.sections.flatMap((spec) => {
     const rows = readRows(path.join(ablationDir(root), `${spec.name}.json`));
     // A sweep's rows record their own setting (ablate writes it); older sweeps get the manifest's.
-    const own = rows.find((r) => r.setting)?.setting ?? {};
-    return { ...spec, rows, setting: { ...(spec.setting ?? {}), ...own } };
+    // A sweep made with --vary holds one setting per value: each is a section (and a Holm family) of its own.
+    // task_families is counted per seed (pools differ), so it is not part of what a value is;
+    // a section reports its mean over seeds.
+    const groups = new Map<string, AnyAblationRow[]>();
+    for (const r of rows) {
+      const { task_families: _families, ...rest } = r.setting ?? {};
+      const key = JSON.stringify(rest);
+      groups.set(key, [...(groups.get(key) ?? []), r]);
+    }
+    const settings = [...groups.values()].map((g) => {
+      const setting: AblationSetting = { ...(spec.setting ?? {}), ...(g[0].setting ?? {}) };
+      const families = [...new Map(g.map((r) => [r.seed, r.setting?.task_families])).values()].filter((f): f is number => typeof f === "number");
+      if (families.length > 0) setting.task_families = Math.round((10 * families.reduce((a, b) => a + b, 0)) / families.length) / 10;
+      return setting;
+    });
+    const varied = [...new Set(settings.flatMap((st) => Object.keys(st)))].filter((k) => new Set(settings.map((st) => String(st[k] ?? "-"))).size > 1);
+    // The knob alone names a value; task_families follows from the world and is left out of the name.
+    const named = varied.filter((k) => k !== "task_families");
+    return [...groups.values()].map((g, i) => ({
+      ...spec,
+      json: spec.name,
+      name: varied.length ? `${spec.name} (${(named.length ? named : varied).map((k) => `${k}=${settings[i][k] ?? "-"}`).join(", ")})` : spec.name,
+      rows: g,
+      setting: settings[i],
+    }));
   });
 }
 
@@ -102,7 +128,7 @@ function sectionBody(root: string, section: Section, mapMetrics: readonly string
   out.push("");
   out.push(
     `${rows.length} runs: strategies ${strategiesOf(rows).join(", ")}; budgets ${budgetsOf(rows).join(", ")}; seeds ${seedList(seedsOf(rows))}; ${describeSetting(section.setting)}. ` +
-      `Data: \`docs/ablation/${section.name}.json\`. Stage compute time summed over cells: ${computeMinutes(rows)} min.`,
+      `Data: \`docs/ablation/${section.json}.json\`${section.json !== section.name ? " (the rows of this value)" : ""}. Stage compute time summed over cells: ${computeMinutes(rows)} min.`,
   );
   out.push("");
   if (section.notes) {
@@ -250,6 +276,40 @@ function defaultSection(manifest: ResultsManifest, rows: AnyAblationRow[] | unde
   return out.join("\n").trimEnd();
 }
 
+/**
+ * A --vary sweep read as curves over its knob: per value, M1's own likelihood pair accuracy
+ * (what the knob is meant to move) and each strategy's proxy pair accuracy, mean ± 95% over
+ * seeds. The C2 verdicts per value are in the map above.
+ */
+function knobCurves(sections: readonly Section[]): string | undefined {
+  const out: string[] = [];
+  for (const json of [...new Set(sections.map((s) => s.json))]) {
+    const values = sections.filter((s) => s.json === json);
+    if (values.length < 2) continue;
+    const strategies = [...new Set(values.flatMap((s) => strategiesOf(s.rows)))];
+    const mean = (rows: readonly AnyAblationRow[], metric: string) => {
+      const xs = rows.map((r) => ABLATION_METRICS[metric].value(r.metrics)).filter((v): v is number => v !== null && Number.isFinite(v));
+      if (xs.length === 0) return "";
+      const { mean: m, halfWidth } = meanInterval(xs);
+      return interval(m, halfWidth);
+    };
+    const body = values.flatMap((s) =>
+      budgetsOf(s.rows).map((b) => {
+        const at = s.rows.filter((r) => r.budget === b);
+        // M1's likelihood does not depend on the strategy: once per seed.
+        const perSeedRows = seedsOf(at).map((seed) => at.find((r) => r.seed === seed)!);
+        return [s.name.slice(json.length).trim().replace(/^\(|\)$/g, ""), String(b), String(seedsOf(at).length), mean(perSeedRows, "policy_pair_accuracy"), ...strategies.map((st) => mean(at.filter((r) => r.strategy === st), "proxy_pair_accuracy"))];
+      }),
+    );
+    out.push(`### Curves over the knob: ${json}`);
+    out.push("");
+    out.push("M1's own likelihood as a ranker of held-out responses (once per seed) and each strategy's proxy pair accuracy, mean ± 95% Student-t over seeds, at each value of the varied setting.");
+    out.push("");
+    out.push(mdTable(["value", "budget", "seeds", label("policy_pair_accuracy"), ...strategies.map((st) => `${st}: ${label("proxy_pair_accuracy")}`)], body));
+  }
+  return out.length ? out.join("\n") : undefined;
+}
+
 function marginsTable(): string {
   return mdTable(["metric", "equivalence margin"], Object.entries(EQUIVALENCE_MARGINS).map(([m, v]) => [`${m} (${label(m)})`, `±${v}`]));
 }
@@ -284,6 +344,8 @@ export function buildResultsPage(root: string): string {
   out.push("");
   out.push(c2Map(sections, manifest.map.metrics));
   out.push("");
+  const curves = knobCurves(sections);
+  if (curves) out.push(curves, "");
   const def = defaultSection(manifest, defaultRows);
   if (def) out.push(def, "");
   out.push("## Sweeps");

@@ -12,7 +12,7 @@ import { meanInterval } from "../src/eval/stats";
 export const f3 = (x: number) => (Number.isFinite(x) ? x.toFixed(3) : "n/a");
 const signed = (x: number) => (Number.isFinite(x) ? `${x >= 0 ? "+" : ""}${x.toFixed(3)}` : "n/a");
 const pValue = (p: number) => (!Number.isFinite(p) ? "n/a" : p < 0.001 ? "<0.001" : p.toFixed(3));
-const interval = (mean: number, halfWidth: number) => (Number.isFinite(halfWidth) ? `${f3(mean)} ± ${f3(halfWidth)}` : f3(mean));
+export const interval = (mean: number, halfWidth: number) => (Number.isFinite(halfWidth) ? `${f3(mean)} ± ${f3(halfWidth)}` : f3(mean));
 const diffInterval = (c: Comparison) => (Number.isFinite(c.halfWidth) ? `${signed(c.diff)} ± ${f3(c.halfWidth)}` : signed(c.diff));
 
 export function mdTable(headers: string[], rows: string[][]): string {
@@ -34,7 +34,7 @@ export function seedList(seeds: readonly number[]): string {
 export function cellTable(rows: readonly AnyAblationRow[]): string {
   const summary = summarise([...rows]);
   // The expert-only baseline is not per strategy: it is in the C3 table, once per seed.
-  const cols = ["gold_win_rate", "gold_gain", "proxy_spearman", "proxy_pair_accuracy", "proxy_ece", "label_balance"].filter((m) => summary.some((s) => s.metric === m));
+  const cols = ["gold_win_rate", "gold_gain", "proxy_spearman", "proxy_pair_accuracy", "proxy_ece", "label_balance", "worst_task_pair_accuracy", "task_uniform_pair_accuracy", "label_families", "policy_pair_accuracy"].filter((m) => summary.some((s) => s.metric === m));
   const body: string[][] = [];
   for (const s of strategiesOf(rows)) {
     for (const b of budgetsOf(rows)) {

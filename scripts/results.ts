@@ -42,6 +42,8 @@ function renderPng(figure: ReturnType<typeof curveFigure>, file: string): void {
 
 function renderPngs(name: string): void {
   const rows = JSON.parse(fs.readFileSync(path.join(ablationDir(ROOT), `${name}.json`), "utf8")) as AnyAblationRow[];
+  // A --vary sweep's values would pool into one curve: its sections are tables only.
+  if (new Set(rows.map((r) => JSON.stringify(r.setting ?? {}))).size > 1) return;
   const summary = summarise(rows);
   for (const metric of PLOTS.filter((m) => summary.some((s) => s.metric === m))) renderPng(curveFigure(summary, metric), path.join(ablationDir(ROOT), `${name}-${metric}.png`));
 }

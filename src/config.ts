@@ -13,11 +13,14 @@ import { defaultTinyGPTConfig, type TinyGPTConfig } from "./policy/tinygpt";
 import type { HeadsConfig } from "./proxy/heads";
 import type { PairsConfig } from "./pairs/build";
 import type { WorldConfig } from "./world/world";
+import { FAMILY_SETS } from "./world/tasks";
 
 /** What a person labelling may be called: it goes into the oracle name, the ledger and labels.oracle. */
 export const PERSON_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
 
 export type PresetName = "tiny" | "smoke" | "default";
+export type SelectSpace = "policy" | "proxy-features";
+export const SELECT_SPACES: readonly SelectSpace[] = ["policy", "proxy-features"];
 export const PRESETS: readonly PresetName[] = ["tiny", "smoke", "default"];
 
 export interface OracleConfig {
@@ -81,7 +84,12 @@ export interface RunConfig {
   sft: LMTrainConfig;
   generate: SampleConfig & { k: number };
   /** rounds: the budget is split evenly; after each round the proxy is refit on the labels so far. */
-  select: { strategy: string; budget: number; rounds: number };
+  /**
+   * space: what the embedding-reading strategies (coreset, typiclust, hybrid) measure distance
+   * in. "policy": M1's pooled states (the paper's coresetIFT/EFT); "proxy-features": the reward
+   * heads' own input features, z-scored per column (docs/strategies.md, a separate question).
+   */
+  select: { strategy: string; budget: number; rounds: number; space: SelectSpace };
   oracle: OracleConfig;
   /** With a url: the policy M1 is an endpoint (no SFT or DPO here; pairs are exported). */
   policy: PolicyEndpointConfig;
@@ -105,11 +113,11 @@ export interface RunConfig {
 const base = (): RunConfig => ({
   preset: "default",
   seed: 1,
-  world: { seedPrompts: 2000, poolPrompts: 900, heldoutPrompts: 150, flawRate: 0.3, eftSeedExamples: 2000, clusterSkew: 1 },
+  world: { seedPrompts: 2000, poolPrompts: 900, heldoutPrompts: 150, flawRate: 0.3, eftSeedExamples: 2000, clusterSkew: 1, families: "classic", misrank: 0 },
   model: { ...defaultTinyGPTConfig },
   sft: { steps: 1200, batchSize: 32, lr: 3e-3 },
   generate: { k: 4, temperature: 1, topK: 0, maxNewTokens: 12, batchSize: 256 },
-  select: { strategy: "coreset-eft", budget: 100, rounds: 1 },
+  select: { strategy: "coreset-eft", budget: 100, rounds: 1, space: "policy" },
   oracle: { kind: "rubric", noise: 0.05, costPerCall: 0.01, latencyMs: 0, concurrency: 1, timeoutMs: 60000, retries: 3, backoffMs: 500, breakerThreshold: 5 },
   policy: { api: "chat", maxTokens: 256, concurrency: 4, timeoutMs: 120000, retries: 3, backoffMs: 500, breakerThreshold: 5 },
   embed: { batchSize: 64, concurrency: 4, timeoutMs: 60000, retries: 3, backoffMs: 500, breakerThreshold: 5 },
@@ -220,6 +228,8 @@ export function validateConfig(c: RunConfig): void {
   positiveInt("world.heldoutPrompts", c.world.heldoutPrompts);
   positiveInt("world.eftSeedExamples", c.world.eftSeedExamples);
   if (!(c.world.clusterSkew >= 0 && c.world.clusterSkew <= 10)) throw new BadOptionError("world.clusterSkew", `must be in [0, 10], got ${c.world.clusterSkew}`);
+  if (!FAMILY_SETS.includes(c.world.families)) throw new BadOptionError("world.families", `must be ${FAMILY_SETS.join(" or ")}, got ${JSON.stringify(c.world.families)}`);
+  if (!(c.world.misrank >= 0 && c.world.misrank <= 1)) throw new BadOptionError("world.misrank", `must be in [0, 1] (a share of task families), got ${c.world.misrank}`);
   if (!(c.world.flawRate >= 0 && c.world.flawRate <= 1)) throw new BadOptionError("world.flawRate", `must be in [0, 1], got ${c.world.flawRate}`);
   positiveInt("model.nLayer", c.model.nLayer);
   positiveInt("model.nHead", c.model.nHead);
@@ -243,6 +253,10 @@ export function validateConfig(c: RunConfig): void {
     throw new BadOptionError("--strategy", `unknown strategy "${c.select.strategy}" (known: ${Object.keys(strategies).join(", ")})`);
   }
   const needs: readonly string[] = strategies[c.select.strategy as keyof typeof strategies].needs;
+  if (!SELECT_SPACES.includes(c.select.space)) throw new BadOptionError("--select-space", `must be ${SELECT_SPACES.join(" or ")}, got ${JSON.stringify(c.select.space)}`);
+  if (needs.includes("proxy.features") && c.proxy.kind !== "heads") {
+    throw new BadOptionError("--strategy", `${c.select.strategy} reads the reward heads' last layer: it needs proxy.kind "heads"`);
+  }
   if (needs.includes("proxy.members") && (c.proxy.kind !== "heads" || c.proxy.heads.members < 2)) {
     throw new BadOptionError("--strategy", `${c.select.strategy} needs an ensemble proxy: proxy.kind "heads" with proxy.heads.members >= 2`);
   }

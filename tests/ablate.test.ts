@@ -134,6 +134,9 @@ describe("proxyrm ablate", () => {
       [["--strategies", "random", "--budgets", "4,abc"], /--budgets/],
       [["--strategies", "random", "--budgets", "1000"], /--budget/],
       [["--strategies", "random", "--budgets", "4", "--seeds", "0"], /--seeds/],
+      [["--strategies", "random", "--budgets", "4", "--vary", "world.misrank"], /--vary/],
+      [["--strategies", "random", "--budgets", "4", "--vary", "world.misrank=0,abc"], /world\.misrank/],
+      [["--strategies", "random", "--budgets", "4", "--select-space", "nope"], /--select-space/],
     ];
     for (const [args, message] of cases) {
       const out = path.join(tmp, "bad");

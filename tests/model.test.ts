@@ -34,7 +34,7 @@ let tf: typeof TF;
 /** A policy SFT'd for a few steps, shared read-only: tests that train work on a clone. */
 let policy: TinyGPT;
 let sftData: TargetSequence[];
-const world = buildWorld({ seedPrompts: 64, poolPrompts: 8, heldoutPrompts: 8, flawRate: 0.3, eftSeedExamples: 48, clusterSkew: 1 }, 1);
+const world = buildWorld({ seedPrompts: 64, poolPrompts: 8, heldoutPrompts: 8, flawRate: 0.3, eftSeedExamples: 48, clusterSkew: 1, families: "classic", misrank: 0 }, 1);
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "proxyrm-model-"));
 
 before(async () => {

@@ -9,7 +9,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { UserError } from "../src/errors";
 import { Rng } from "../src/rng";
-import { getStrategy, strategies } from "../src/select/index";
+import { NEEDS, getStrategy, strategies } from "../src/select/index";
 import type { Matrix, Need, ProxyPrediction, SelectContext, Strategy } from "../src/select/types";
 
 const POOL = 24;
@@ -43,7 +43,7 @@ function randomDistributions(rng: Rng): Float64Array {
 function supply(need: Need, ctx: SelectContext, seed: number): void {
   if (need === "embeddings.ift") ctx.embeddings = { ...ctx.embeddings, ift: randomMatrix(POOL, DIM, seed + 1) };
   if (need === "embeddings.eft") ctx.embeddings = { ...ctx.embeddings, eft: randomMatrix(POOL, DIM + 2, seed + 2) };
-  if ((need === "proxy" || need === "proxy.members") && ctx.proxy === undefined) {
+  if (need.startsWith("proxy") && ctx.proxy === undefined) {
     const rng = new Rng(seed + 3);
     const mean = Float64Array.from({ length: POOL }, () => 5 * rng.next());
     const std = Float64Array.from({ length: POOL }, () => rng.next());
@@ -53,11 +53,19 @@ function supply(need: Need, ctx: SelectContext, seed: number): void {
     const rng = new Rng(seed + 4);
     ctx.proxy = { ...ctx.proxy!, members: Array.from({ length: MEMBERS }, () => randomDistributions(rng)) };
   }
+  if (need === "proxy.features") ctx.proxy = { ...ctx.proxy!, features: randomMatrix(POOL, DIM + 3, seed + 5) };
+  // Five families of unequal size; prompts of 4 responses each, as the pool has them.
+  if (need === "tasks") ctx.tasks = Array.from({ length: POOL }, (_, i) => `task${i % 7 < 4 ? 0 : (i % 7) - 3}`);
+  if (need === "prompts") ctx.prompts = Array.from({ length: POOL }, (_, i) => `p${Math.floor(i / 4)}`);
 }
+
+const contextForRound = (strategy: Strategy, overrides: Partial<SelectContext>) => contextFor(strategy, overrides);
 
 function contextFor(strategy: Strategy, overrides: Partial<SelectContext> = {}, seed = 7): SelectContext {
   const ctx: SelectContext = { budget: 5, rng: new Rng(seed) };
-  for (const need of strategy.needs) supply(need, ctx, seed);
+  // "proxy" first: proxy.members and proxy.features extend it.
+  const needs = [...strategy.needs].sort((a, b) => Number(b === "proxy") - Number(a === "proxy"));
+  for (const need of needs) supply(need, ctx, seed);
   return { ...ctx, ...overrides };
 }
 
@@ -73,6 +81,9 @@ function snapshot(ctx: SelectContext): unknown {
     std: ctx.proxy ? Array.from(ctx.proxy.std) : undefined,
     probs: ctx.proxy?.probs ? Array.from(ctx.proxy.probs) : undefined,
     members: ctx.proxy?.members?.map((member) => Array.from(member)),
+    features: ctx.proxy?.features ? Array.from(ctx.proxy.features.data) : undefined,
+    tasks: ctx.tasks ? [...ctx.tasks] : undefined,
+    prompts: ctx.prompts ? [...ctx.prompts] : undefined,
   };
 }
 
@@ -93,7 +104,7 @@ const embeddingNeeds = (s: Strategy) =>
  * balanced, within a score bucket), so "all-equal inputs pick the lowest indices" is not
  * theirs. tests/select.strategies.test.ts pins balanced's draws to random's instead.
  */
-const DRAWS_AMONG_EQUALS = new Set(["random", "balanced"]);
+const DRAWS_AMONG_EQUALS = new Set(["random", "balanced", "stratified-random"]);
 
 interface ProxyField {
   /** As errors name it: proxy.mean, proxy.members[1], ... */
@@ -131,7 +142,7 @@ describe("strategy list", () => {
       assert.equal(strategy.name, key);
       assert.ok(strategy.summary.length > 0);
       for (const need of strategy.needs) {
-        assert.ok(["embeddings.ift", "embeddings.eft", "proxy", "proxy.members"].includes(need), need);
+        assert.ok(NEEDS.includes(need), need);
       }
     }
   });
@@ -217,9 +228,13 @@ for (const strategy of Object.values(strategies)) {
 
     for (const need of strategy.needs) {
       it(`throws a UserError naming ${need} when it is missing`, () => {
-        const ctx = contextFor(strategy);
+        // A strategy that reads the proxy only after the first round needs it once something is labelled.
+        const later = strategy.proxyAfterFirstRound && need.startsWith("proxy");
+        const ctx = contextFor(strategy, later ? { labelled: [0] } : {});
         if (need === "proxy") delete ctx.proxy;
         else if (need === "proxy.members") ctx.proxy = { ...ctx.proxy!, members: undefined };
+        else if (need === "proxy.features") ctx.proxy = { ...ctx.proxy!, features: undefined };
+        else if (need === "tasks" || need === "prompts") delete ctx[need];
         else ctx.embeddings = { ...ctx.embeddings, [need === "embeddings.ift" ? "ift" : "eft"]: undefined };
         assert.throws(
           () => strategy.select(POOL, ctx),
@@ -239,8 +254,10 @@ for (const strategy of Object.values(strategies)) {
             std: new Float64Array(POOL).fill(0.5),
             probs: new Float64Array(POOL * 6).fill(1 / 6),
             members: ctx.proxy.members?.map(() => new Float64Array(POOL * 6).fill(1 / 6)),
+            features: ctx.proxy.features ? constantMatrix(POOL, DIM) : undefined,
           };
         }
+        if (ctx.tasks) ctx.tasks = new Array(POOL).fill("task");
         assert.deepEqual(strategy.select(POOL, ctx), [0, 1, 2, 3, 4, 5]);
         assert.deepEqual(strategy.select(POOL, { ...ctx, labelled: [0, 2, 3] }), [1, 4, 5, 6, 7, 8]);
       });
@@ -275,6 +292,8 @@ for (const strategy of Object.values(strategies)) {
 
     for (const { name: field } of proxyFields(contextFor(strategy))) {
       const fieldOf = (ctx: SelectContext) => proxyFields(ctx).find(({ name }) => name === field)!;
+      // A strategy that reads the proxy only after the first round is checked in a later round.
+      const contextFor = (s: Strategy) => contextForRound(s, s.proxyAfterFirstRound ? { labelled: [0] } : {});
 
       it(`throws a UserError naming ${field} and the row for a NaN or infinite value in it`, () => {
         for (const [row, bad] of [[13, Number.NaN], [0, Infinity], [POOL - 1, Number.NaN]] as const) {
@@ -302,3 +321,37 @@ for (const strategy of Object.values(strategies)) {
     }
   });
 }
+
+describe("needs beyond embeddings and proxy scores", () => {
+  for (const strategy of Object.values(strategies).filter((s) => s.needs.includes("tasks") || s.needs.includes("prompts"))) {
+    for (const need of strategy.needs.filter((n): n is "tasks" | "prompts" => n === "tasks" || n === "prompts")) {
+      it(`${strategy.name}: a ${need} column of the wrong length is a UserError naming it and both counts`, () => {
+        const ctx = contextFor(strategy);
+        ctx[need] = ctx[need]!.slice(0, POOL - 2);
+        assert.throws(
+          () => strategy.select(POOL, ctx),
+          (err: unknown) => err instanceof UserError && err.message.includes(need) && err.message.includes(String(POOL - 2)) && err.message.includes(String(POOL)),
+        );
+      });
+    }
+  }
+
+  for (const strategy of Object.values(strategies).filter((s) => s.needs.includes("proxy.features"))) {
+    it(`${strategy.name}: a NaN in proxy.features is a UserError naming the row`, () => {
+      const ctx = contextFor(strategy);
+      const features = ctx.proxy!.features!;
+      const data = features.data.slice();
+      data[13 * features.dim] = Number.NaN;
+      ctx.proxy = { ...ctx.proxy!, features: { ...features, data } };
+      assert.throws(() => strategy.select(POOL, ctx), (err: unknown) => err instanceof UserError && err.message.includes("proxy.features") && /row 13\b/.test(err.message));
+    });
+  }
+
+  for (const strategy of Object.values(strategies).filter((s) => s.proxyAfterFirstRound)) {
+    it(`${strategy.name}: picks its first round without any proxy`, () => {
+      const ctx = contextFor(strategy, { budget: 6 });
+      delete ctx.proxy;
+      assertValidPicks(strategy.select(POOL, ctx), 6);
+    });
+  }
+});

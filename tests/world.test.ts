@@ -7,8 +7,8 @@ import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { Rng } from "../src/rng";
 import { CRITERIA, goldRubric } from "../src/world/rubric";
-import { TASKS, expectedAnswer, parsePrompt, samplePrompt, taskByName } from "../src/world/tasks";
-import { buildWorld, flaw, type WorldConfig } from "../src/world/world";
+import { TASKS, ZIPF_FAMILIES, expectedAnswer, familiesOf, parsePrompt, samplePrompt, taskByName } from "../src/world/tasks";
+import { buildWorld, flaw, misrankedFamilies, type WorldConfig } from "../src/world/world";
 
 /** A seed flaw (DESIGN: "systematic flaws"): the last character dropped, or something appended. */
 function isSeedFlaw(response: string, answer: string): boolean {
@@ -176,7 +176,7 @@ describe("goldRubric", () => {
 });
 
 describe("buildWorld", () => {
-  const config: WorldConfig = { seedPrompts: 300, poolPrompts: 200, heldoutPrompts: 100, flawRate: 0.3, eftSeedExamples: 400, clusterSkew: 1 };
+  const config: WorldConfig = { seedPrompts: 300, poolPrompts: 200, heldoutPrompts: 100, flawRate: 0.3, eftSeedExamples: 400, clusterSkew: 1, families: "classic", misrank: 0 };
 
   it("makes the configured number of prompts per split, with unique ids and known tasks", () => {
     const world = buildWorld(config, 1);
@@ -225,7 +225,7 @@ describe("buildWorld", () => {
   });
 
   it("draws tasks with unequal frequencies: the most frequent at least 5x the rarest", () => {
-    const world = buildWorld({ seedPrompts: 2000, poolPrompts: 900, heldoutPrompts: 150, flawRate: 0.3, eftSeedExamples: 10, clusterSkew: 1 }, 1);
+    const world = buildWorld({ seedPrompts: 2000, poolPrompts: 900, heldoutPrompts: 150, flawRate: 0.3, eftSeedExamples: 10, clusterSkew: 1, families: "classic", misrank: 0 }, 1);
     const counts = new Map<string, number>();
     for (const p of world.prompts) counts.set(p.task, (counts.get(p.task) ?? 0) + 1);
     assert.equal(counts.size, TASKS.length, "some task never appears");
@@ -239,7 +239,7 @@ describe("buildWorld", () => {
 
   it("flaws about flawRate of the SFT answers, each flaw a dropped last character or appended junk", () => {
     for (const flawRate of [0, 0.3, 1]) {
-      const world = buildWorld({ seedPrompts: 2000, poolPrompts: 1, heldoutPrompts: 1, flawRate, eftSeedExamples: 1, clusterSkew: 1 }, 4);
+      const world = buildWorld({ seedPrompts: 2000, poolPrompts: 1, heldoutPrompts: 1, flawRate, eftSeedExamples: 1, clusterSkew: 1, families: "classic", misrank: 0 }, 4);
       let flawed = 0;
       for (const { prompt, response } of world.sft) {
         const answer = expectedAnswer(prompt)!;
@@ -264,7 +264,7 @@ describe("buildWorld", () => {
   });
 
   it("labels the seed EFT set with the gold rubric, skewed: >= 60% score 4-5 (default size)", () => {
-    const world = buildWorld({ seedPrompts: 2000, poolPrompts: 10, heldoutPrompts: 10, flawRate: 0.3, eftSeedExamples: 2000, clusterSkew: 1 }, 1);
+    const world = buildWorld({ seedPrompts: 2000, poolPrompts: 10, heldoutPrompts: 10, flawRate: 0.3, eftSeedExamples: 2000, clusterSkew: 1, families: "classic", misrank: 0 }, 1);
     for (const e of world.eftSeed) assert.equal(e.score, goldRubric(e.prompt, e.response).score);
     const high = world.eftSeed.filter((e) => e.score >= 4).length / world.eftSeed.length;
     assert.ok(high >= 0.6, `share scoring 4-5: ${high}`);
@@ -275,7 +275,7 @@ describe("buildWorld", () => {
   it(
     "keeps the seed EFT set >= 60% at 4-5 for the tiny preset's size, every seed",
     () => {
-      const tiny: WorldConfig = { seedPrompts: 120, poolPrompts: 16, heldoutPrompts: 8, flawRate: 0.3, eftSeedExamples: 60, clusterSkew: 1 };
+      const tiny: WorldConfig = { seedPrompts: 120, poolPrompts: 16, heldoutPrompts: 8, flawRate: 0.3, eftSeedExamples: 60, clusterSkew: 1, families: "classic", misrank: 0 };
       for (let seed = 1; seed <= 30; seed++) {
         const eft = buildWorld(tiny, seed).eftSeed;
         const high = eft.filter((e) => e.score >= 4).length / eft.length;
@@ -287,7 +287,7 @@ describe("buildWorld", () => {
   it("gives at least 4 distinct gold scores on plausible policy outputs", () => {
     // Correct answers, the flawed SFT answers and the seed EFT's off-policy variants (shuffled,
     // halved, flawed): what a policy SFT'd on this seed would plausibly write.
-    const world = buildWorld({ seedPrompts: 400, poolPrompts: 10, heldoutPrompts: 10, flawRate: 0.3, eftSeedExamples: 400, clusterSkew: 1 }, 3);
+    const world = buildWorld({ seedPrompts: 400, poolPrompts: 10, heldoutPrompts: 10, flawRate: 0.3, eftSeedExamples: 400, clusterSkew: 1, families: "classic", misrank: 0 }, 3);
     const scores = new Set<number>();
     for (const { prompt, response } of world.sft) {
       scores.add(goldRubric(prompt, response).score);
@@ -295,5 +295,64 @@ describe("buildWorld", () => {
     }
     for (const e of world.eftSeed) scores.add(e.score);
     assert.ok(scores.size >= 4, `distinct scores: ${[...scores].sort()}`);
+  });
+});
+
+describe("the zipf world and the misranking knob (docs/world.md)", () => {
+  const zipf: WorldConfig = { seedPrompts: 1500, poolPrompts: 300, heldoutPrompts: 100, flawRate: 0.3, eftSeedExamples: 200, clusterSkew: 1, families: "zipf", misrank: 0 };
+
+  it("has at least 48 families composed from the classic operations, with Zipf(1) weights by rank", () => {
+    assert.ok(ZIPF_FAMILIES.length >= 48, `${ZIPF_FAMILIES.length} families`);
+    assert.equal(new Set(ZIPF_FAMILIES.map((f) => f.name)).size, ZIPF_FAMILIES.length);
+    ZIPF_FAMILIES.forEach((f, rank) => assert.equal(f.weight, 1 / (rank + 1)));
+    for (const f of ZIPF_FAMILIES) for (const step of f.name.split("-")) assert.ok(taskByName(step), `${f.name}: ${step} is no classic task`);
+    assert.deepEqual(familiesOf("classic"), TASKS);
+  });
+
+  it("answers composed prompts left to right, checked by hand", () => {
+    const cases: [string, string][] = [
+      ["rev-rot abc", "dcb"],
+      ["sort-up cab", "ABC"],
+      ["dedup-last aabbc", "c"],
+      ["swap-rev abcd", "cdab"],
+      ["rot-sort hab", "abc"],
+      ["rev-swap-up abcd", "CDAB"],
+    ];
+    for (const [prompt, answer] of cases) assert.equal(expectedAnswer(prompt), answer, prompt);
+    assert.equal(taskByName("rev-sort"), undefined, "sort after a permutation would duplicate sort");
+  });
+
+  it("draws its prompts from the zipf families, the head far more often than the tail", () => {
+    const world = buildWorld(zipf, 2);
+    const counts = new Map<string, number>();
+    for (const p of world.prompts) counts.set(p.task, (counts.get(p.task) ?? 0) + 1);
+    assert.ok(counts.size >= 40, `${counts.size} families drawn`);
+    assert.ok((counts.get(ZIPF_FAMILIES[0].name) ?? 0) > 5 * (counts.get(ZIPF_FAMILIES[30].name) ?? 0));
+    for (const p of world.prompts) assert.equal(parsePrompt(p.prompt)?.task.name, p.task);
+  });
+
+  it("misrank picks round(share x families) families per seed; their seed answers echo the argument", () => {
+    for (const misrank of [0, 0.3, 0.6, 1]) {
+      const chosen = misrankedFamilies({ families: "zipf", misrank }, 5);
+      assert.equal(chosen.size, Math.round(misrank * ZIPF_FAMILIES.length));
+      const world = buildWorld({ ...zipf, misrank }, 5);
+      for (const { prompt, response } of world.sft) {
+        const { task, arg } = parsePrompt(prompt)!;
+        if (chosen.has(task.name)) assert.equal(response, arg, prompt);
+        else assert.ok(response === task.answer(arg) || isSeedFlaw(response, task.answer(arg)), prompt);
+      }
+    }
+    assert.notDeepEqual([...misrankedFamilies({ families: "zipf", misrank: 0.3 }, 5)], [...misrankedFamilies({ families: "zipf", misrank: 0.3 }, 6)]);
+  });
+
+  it("changes nothing but the misranked families' seed answers across knob values", () => {
+    const a = buildWorld({ ...zipf, misrank: 0 }, 7);
+    const b = buildWorld({ ...zipf, misrank: 0.6 }, 7);
+    assert.deepEqual(b.prompts, a.prompts);
+    assert.deepEqual(b.eftSeed, a.eftSeed);
+    const chosen = misrankedFamilies({ families: "zipf", misrank: 0.6 }, 7);
+    a.sft.forEach((x, i) => {
+      if (!chosen.has(parsePrompt(x.prompt)!.task.name)) assert.deepEqual(b.sft[i], x);
+    });
   });
 });

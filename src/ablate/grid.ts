@@ -22,6 +22,11 @@ export interface AblationPlan {
   rounds?: number;
   /** Cells stop after the proxy (`run --proxy-only`): proxy metrics only, minutes for 30 seeds. */
   proxyOnly?: boolean;
+  /**
+   * `--vary KEY=v1,v2`: one config field (a dotted RunConfig path) swept over values, the rest
+   * of the grid repeated at each, so a knob gives a whole curve. Each value is its own setting.
+   */
+  vary?: { key: string; values: (string | number | boolean)[] };
 }
 
 export interface Cell {
@@ -30,6 +35,43 @@ export interface Cell {
   seed: number;
   dir: string;
   config: RunConfig;
+  /** "KEY=value" under --vary, else "". */
+  variant: string;
+  /** The run directory of its seed's (and variant's) shared stages. */
+  shared: string;
+  /** The --config fields with the varied one applied: what the cell's row records as its setting. */
+  base: DeepPartial<RunConfig>;
+}
+
+/** "0.3" -> 0.3, "true" -> true, anything else stays a string (the config's type check names a mismatch). */
+export function parseVaryValue(text: string): string | number | boolean {
+  if (text === "true" || text === "false") return text === "true";
+  return text.trim() !== "" && Number.isFinite(Number(text)) ? Number(text) : text;
+}
+
+/** `KEY=v1,v2,...` -> the plan's vary; a one-line error for anything else. */
+export function parseVary(text: string): { key: string; values: (string | number | boolean)[] } {
+  const eq = text.indexOf("=");
+  const key = text.slice(0, eq);
+  const values = text.slice(eq + 1).split(",").map((v) => v.trim());
+  if (eq < 1 || !/^[A-Za-z][A-Za-z0-9]*(\.[A-Za-z][A-Za-z0-9]*)*$/.test(key) || values.some((v) => v === "")) {
+    throw new BadOptionError("--vary", `expected KEY=v1,v2 with KEY a config field such as world.misrank, got "${text}"`);
+  }
+  if (new Set(values).size !== values.length) throw new BadOptionError("--vary", "a value is named twice");
+  return { key, values: values.map(parseVaryValue) };
+}
+
+/** A copy of `base` with the dotted `key` set to `value`. */
+function withField(base: DeepPartial<RunConfig>, key: string, value: string | number | boolean): DeepPartial<RunConfig> {
+  const out = JSON.parse(JSON.stringify(base)) as Record<string, unknown>;
+  const parts = key.split(".");
+  let node = out;
+  for (const part of parts.slice(0, -1)) {
+    if (node[part] === undefined || typeof node[part] !== "object" || node[part] === null) node[part] = {};
+    node = node[part] as Record<string, unknown>;
+  }
+  node[parts[parts.length - 1]] = value;
+  return out as DeepPartial<RunConfig>;
 }
 
 /** Stages whose outputs depend only on the seed and the world/model/sft/generate config. */
@@ -47,29 +89,43 @@ export function planCells(plan: AblationPlan): Cell[] {
   if (new Set(plan.strategies).size !== plan.strategies.length) throw new BadOptionError("--strategies", "a strategy is named twice");
   if (new Set(plan.budgets).size !== plan.budgets.length) throw new BadOptionError("--budgets", "a budget is named twice");
   const cells: Cell[] = [];
+  const variants = plan.vary ? plan.vary.values.map((v) => ({ label: `${plan.vary!.key}=${v}`, base: withField(plan.base ?? {}, plan.vary!.key, v) })) : [{ label: "", base: plan.base ?? {} }];
   for (const seed of seedsOf(plan)) {
-    for (const budget of plan.budgets) {
-      for (const strategy of plan.strategies) {
-        const flags: DeepPartial<RunConfig> = {
-          seed,
-          select: { strategy, budget, ...(plan.rounds ? { rounds: plan.rounds } : {}) },
-          ...(plan.proxyOnly ? { proxyOnly: true } : {}),
-        };
-        const config = resolveConfig(plan.preset, plan.base, flags);
-        cells.push({ strategy, budget, seed, dir: path.join(plan.out, "cells", `${strategy}-b${budget}-s${seed}`), config });
+    // Variants whose value leaves the shared stages' inputs alone share them (e.g. select.space).
+    const firstSlices = new Map<string, string>();
+    for (const variant of variants) {
+      for (const budget of plan.budgets) {
+        for (const strategy of plan.strategies) {
+          const flags: DeepPartial<RunConfig> = {
+            seed,
+            select: { strategy, budget, ...(plan.rounds ? { rounds: plan.rounds } : {}) },
+            ...(plan.proxyOnly ? { proxyOnly: true } : {}),
+          };
+          const config = resolveConfig(plan.preset, variant.base, flags);
+          const slices = SHARED_SLICES(config);
+          if (!firstSlices.has(slices)) firstSlices.set(slices, variant.label);
+          const sharedLabel = firstSlices.get(slices)!;
+          const cellsDir = variant.label ? path.join(plan.out, "cells", variant.label) : path.join(plan.out, "cells");
+          cells.push({
+            strategy,
+            budget,
+            seed,
+            dir: path.join(cellsDir, `${strategy}-b${budget}-s${seed}`),
+            config,
+            variant: variant.label,
+            shared: path.join(plan.out, "shared", sharedLabel ? `seed-${seed}-${sharedLabel}` : `seed-${seed}`),
+            base: variant.base,
+          });
+        }
       }
     }
   }
   return cells;
 }
 
-export function sharedDir(plan: AblationPlan, seed: number): string {
-  return path.join(plan.out, "shared", `seed-${seed}`);
-}
-
-/** The shared prefix's config for a seed: the first cell's (the prefix ignores strategy and budget). */
-export function sharedConfig(cells: Cell[], seed: number): RunConfig {
-  return cells.find((c) => c.seed === seed)!.config;
+/** The shared prefix's config for a shared directory: its first cell's (the prefix ignores strategy and budget). */
+export function sharedConfig(cells: Cell[], shared: string): RunConfig {
+  return cells.find((c) => c.shared === shared)!.config;
 }
 
 const SHARED_SLICES = (c: RunConfig) => canonicalJson({ seed: c.seed, world: c.world, model: c.model, sft: c.sft, generate: c.generate, prompts: c.prompts, backend: c.backend });
@@ -79,7 +135,7 @@ const SHARED_SLICES = (c: RunConfig) => canonicalJson({ seed: c.seed, world: c.w
  * systems) of their files and a manifest with the cell's config and those stages done. Stages
  * rewrite files by rename, so a cell never changes the shared copy.
  */
-export function seedCell(cell: Cell, shared: string): void {
+export function seedCell(cell: Pick<Cell, "dir" | "config">, shared: string): void {
   if (readManifest(cell.dir)) return; // started earlier: its own manifest rules
   const source = readManifest(shared);
   if (!source || !SHARED_STAGES.every((s) => source.stages[s])) throw new UserError(`${shared} has not finished the shared stages`);

@@ -47,6 +47,9 @@ export interface AblationMetric {
   higherIsBetter?: boolean;
 }
 
+/** A per-task metric, or null where the row predates it (or it was NaN, written as null). */
+const finite = (x: number | null | undefined) => (typeof x === "number" && Number.isFinite(x) ? x : null);
+
 const whole = (f: (m: Metrics) => number | null) => (m: AblationMetrics) => {
   const w = wholeRun(m);
   return w ? f(w) : null;
@@ -63,6 +66,10 @@ export const ABLATION_METRICS: Record<string, AblationMetric> = {
   offpolicy_proxy_spearman: { label: "off-policy evaluator Spearman", value: (m) => m.offpolicy_proxy_spearman, higherIsBetter: true },
   offpolicy_proxy_pair_accuracy: { label: "off-policy evaluator pair accuracy", value: (m) => m.offpolicy_proxy_pair_accuracy, higherIsBetter: true },
   offpolicy_proxy_ece: { label: "off-policy evaluator ECE", value: (m) => m.offpolicy_proxy_ece, higherIsBetter: false },
+  worst_task_pair_accuracy: { label: "proxy pair accuracy, worst task family", value: (m) => finite(m.worst_task_pair_accuracy), higherIsBetter: true },
+  task_uniform_pair_accuracy: { label: "proxy pair accuracy, task-uniform", value: (m) => finite(m.task_uniform_pair_accuracy), higherIsBetter: true },
+  label_families: { label: "task families the labels cover", value: (m) => finite(m.label_families) },
+  policy_pair_accuracy: { label: "M1's likelihood pair accuracy", value: (m) => finite(m.policy_pair_accuracy) },
   pairs_per_query: { label: "pairs per paid query", value: whole((m) => m.pairs_per_query) },
   label_balance: {
     label: "label entropy (nats; higher = less skewed)",

@@ -11,7 +11,7 @@ import { metricsFile, preflight } from "../pipeline";
 import type { Progress } from "../progress";
 import { readPrompts } from "../store/arrow-tables";
 import { writeFileAtomic } from "../store/atomic";
-import { SHARED_STAGES, planCells, seedCell, seedsOf, sharedConfig, sharedDir, type AblationPlan, type Cell } from "./grid";
+import { SHARED_STAGES, planCells, seedCell, seedsOf, sharedConfig, type AblationPlan, type Cell } from "./grid";
 import { writeAblationReport } from "./report";
 import type { AblationMetrics, AnyAblationRow, AblationSetting } from "./results";
 
@@ -95,24 +95,25 @@ function flatten(value: unknown, prefix = "", out: AblationSetting = {}): Ablati
  * --config fields, rounds, proxy-only, and how many task families the world's pool has (read
  * from the seed's prompts.arrow, so any world reports its own).
  */
-function sweepSetting(plan: AblationPlan, seed: number): AblationSetting {
-  const fields = flatten(plan.base ?? {});
+function sweepSetting(plan: AblationPlan, cell: Cell): AblationSetting {
+  const fields = flatten(cell.base);
   delete fields.preset; // the --preset flag beats the config file's, as in resolveConfig
   const setting: AblationSetting = { preset: plan.preset ?? String(plan.base?.preset ?? "default"), ...fields };
   if (plan.rounds) setting.rounds = plan.rounds;
   if (plan.proxyOnly) setting.proxy_only = true;
-  const prompts = path.join(sharedDir(plan, seed), "prompts.arrow");
+  const prompts = path.join(cell.shared, "prompts.arrow");
   if (fs.existsSync(prompts)) setting.task_families = new Set(readPrompts(prompts).filter((p) => p.split === "pool").map((p) => p.task)).size;
   return setting;
 }
 
 function collect(plan: AblationPlan, cells: Cell[]): AnyAblationRow[] {
-  const settings = new Map<number, AblationSetting>();
+  const settings = new Map<string, AblationSetting>();
   return cells.flatMap((c) => {
     const metrics = cellMetrics(c);
     if (!metrics) return [];
-    if (!settings.has(c.seed)) settings.set(c.seed, sweepSetting(plan, c.seed));
-    return [{ strategy: c.strategy, budget: c.budget, seed: c.seed, setting: settings.get(c.seed), metrics }];
+    const key = `${c.seed}\n${c.variant}`;
+    if (!settings.has(key)) settings.set(key, sweepSetting(plan, c));
+    return [{ strategy: c.strategy, budget: c.budget, seed: c.seed, setting: settings.get(key), metrics }];
   });
 }
 
@@ -134,18 +135,17 @@ export async function runAblation(plan: AblationPlan, options: AblateOptions = {
   progress?.log?.(`ablate: ${cells.length} cells (${cells.length - todo.length} done earlier), ${seeds.length} seeds, ${jobs} jobs`);
 
   const started = Date.now();
-  const needSeeds = [...new Set(todo.map((c) => c.seed))];
-  await pool(needSeeds, jobs, async (seed) => {
-    const dir = sharedDir(plan, seed);
-    await runChild(writeConfig(dir, sharedConfig(cells, seed)), dir, ["--until", SHARED_STAGES[SHARED_STAGES.length - 1]], options.signal);
-    progress?.log?.(`ablate: seed ${seed} shared stages ready`);
+  const needShared = [...new Set(todo.map((c) => c.shared))];
+  await pool(needShared, jobs, async (dir) => {
+    await runChild(writeConfig(dir, sharedConfig(cells, dir)), dir, ["--until", SHARED_STAGES[SHARED_STAGES.length - 1]], options.signal);
+    progress?.log?.(`ablate: ${path.basename(dir)} shared stages ready`);
   });
 
   let done = cells.length - todo.length;
   const cellStart = Date.now();
   let ran = 0;
   await pool(todo, jobs, async (cell) => {
-    seedCell(cell, sharedDir(plan, cell.seed));
+    seedCell(cell, cell.shared);
     await runChild(writeConfig(cell.dir, cell.config), cell.dir, [], options.signal);
     done++;
     ran++;
@@ -155,7 +155,7 @@ export async function runAblation(plan: AblationPlan, options: AblateOptions = {
     const m = cellMetrics(cell)!;
     const win = "gold_win_rate" in m ? `win ${m.gold_win_rate.toFixed(3)}, ` : "";
     progress?.log?.(
-      `ablate: ${done}/${cells.length} cells · ${cell.strategy} b${cell.budget} s${cell.seed}: ${win}proxy spearman ${m.proxy_spearman.toFixed(3)} · ETA ${Math.floor(eta / 60)}m${String(eta % 60).padStart(2, "0")}s`,
+      `ablate: ${done}/${cells.length} cells · ${cell.variant ? `${cell.variant} ` : ""}${cell.strategy} b${cell.budget} s${cell.seed}: ${win}proxy spearman ${m.proxy_spearman.toFixed(3)} · ETA ${Math.floor(eta / 60)}m${String(eta % 60).padStart(2, "0")}s`,
     );
   });
   const rows = writeResults(plan, cells);

@@ -1,6 +1,7 @@
 /** `proxyrm ablate`: the strategy x budget x seed grid, resumable, with curves and intervals. */
 import type { Command } from "commander";
-import { readConfigFile, type PresetName } from "../config";
+import { SELECT_SPACES, readConfigFile, type PresetName, type SelectSpace } from "../config";
+import { parseVary } from "../ablate/grid";
 import { BadOptionError } from "../errors";
 import { parseInteger } from "./options";
 import { cliReporter } from "./progress";
@@ -15,6 +16,8 @@ interface AblateFlags {
   out?: string;
   rounds?: number;
   proxyOnly?: boolean;
+  vary?: string;
+  selectSpace?: string;
   jobs: number;
 }
 
@@ -34,12 +37,19 @@ export function registerAblate(program: Command): void {
     .option("--config <file>", "JSON file with RunConfig fields applied to every cell")
     .option("--rounds <n>", "active-learning rounds per cell", parseInteger("--rounds", 1, 1000))
     .option("--proxy-only", "cells stop after the proxy: proxy metrics against gold, no pairs, DPO or report (many seeds in minutes)")
+    .option("--vary <KEY=v1,v2>", "sweep one config field over values (e.g. world.misrank=0,0.3,0.6): the grid runs at each, every value its own setting")
+    .option("--select-space <space>", "where embedding strategies measure distance in every cell: policy | proxy-features")
     .option("--jobs <n>", "cells run at once, one process each", parseInteger("--jobs", 1, 64), 2)
     .option("--out <dir>", "sweep directory (default runs/ablate-<preset>)")
     .action(async (flags: AblateFlags) => {
       const strategies = flags.strategies.split(",").map((s) => s.trim()).filter(Boolean);
       if (strategies.length === 0) throw new BadOptionError("--strategies", "name at least one strategy");
-      const base = flags.config ? readConfigFile(flags.config) : undefined;
+      let base = flags.config ? readConfigFile(flags.config) : undefined;
+      if (flags.selectSpace !== undefined) {
+        if (!SELECT_SPACES.includes(flags.selectSpace as SelectSpace)) throw new BadOptionError("--select-space", `must be ${SELECT_SPACES.join(" or ")}, got "${flags.selectSpace}"`);
+        base = { ...base, select: { ...base?.select, space: flags.selectSpace as SelectSpace } };
+      }
+      const vary = flags.vary !== undefined ? parseVary(flags.vary) : undefined;
       const out = flags.out ?? `runs/ablate-${flags.preset ?? base?.preset ?? "default"}${flags.proxyOnly ? "-proxy" : ""}`;
       const { runAblation } = await import("../ablate/run");
       const controller = new AbortController();
@@ -57,6 +67,7 @@ export function registerAblate(program: Command): void {
             seeds: flags.seeds,
             rounds: flags.rounds,
             proxyOnly: flags.proxyOnly,
+            vary,
           },
           { jobs: flags.jobs, progress: cliReporter(), signal: controller.signal },
         );

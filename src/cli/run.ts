@@ -1,7 +1,7 @@
 /** `proxyrm run`: the whole method on the built-in world (or the user's prompts / judge). */
 import type { Command } from "commander";
 import { AUTO_ORDER, BACKENDS } from "../backend";
-import { PRESETS, readConfigFile, resolveConfig, type DeepPartial, type PresetName, type RunConfig } from "../config";
+import { PRESETS, SELECT_SPACES, readConfigFile, resolveConfig, type DeepPartial, type PresetName, type RunConfig, type SelectSpace } from "../config";
 import { BadOptionError } from "../errors";
 import { strategies } from "../select";
 import { parseInteger, parseNumber } from "./options";
@@ -16,6 +16,7 @@ interface RunFlags {
   strategy?: string;
   budget?: number;
   rounds?: number;
+  selectSpace?: string;
   prompts?: string;
   proxy?: string;
   minMargin?: number;
@@ -39,7 +40,12 @@ interface RunFlags {
 export function flagsToConfig(f: RunFlags): DeepPartial<RunConfig> {
   const patch: DeepPartial<RunConfig> = {};
   if (f.seed !== undefined) patch.seed = f.seed;
-  if (f.strategy !== undefined || f.budget !== undefined || f.rounds !== undefined) patch.select = { strategy: f.strategy, budget: f.budget, rounds: f.rounds };
+  if (f.selectSpace !== undefined && !SELECT_SPACES.includes(f.selectSpace as SelectSpace)) {
+    throw new BadOptionError("--select-space", `must be ${SELECT_SPACES.join(" or ")}, got "${f.selectSpace}"`);
+  }
+  if (f.strategy !== undefined || f.budget !== undefined || f.rounds !== undefined || f.selectSpace !== undefined) {
+    patch.select = { strategy: f.strategy, budget: f.budget, rounds: f.rounds, space: f.selectSpace as SelectSpace | undefined };
+  }
   if (f.prompts !== undefined) patch.prompts = f.prompts;
   if (f.proxy !== undefined) {
     if (f.proxy !== "eft" && f.proxy !== "heads") throw new BadOptionError("--proxy", `must be eft or heads, got "${f.proxy}"`);
@@ -86,6 +92,7 @@ export function registerRun(program: Command): void {
     .option("--strategy <name>", `active selection strategy (${Object.keys(strategies).join(", ")})`)
     .option("--budget <n>", "expert queries to pay for", parseInteger("--budget", 1, 1e9))
     .option("--rounds <n>", "active-learning rounds: label a batch, refit the proxy, select again", parseInteger("--rounds", 1, 1000))
+    .option("--select-space <space>", "where embedding strategies measure distance: policy (M1's pooled states, the paper's) or proxy-features (the reward heads' inputs, z-scored)")
     .option("--prompts <file>", "your own prompt pool: .jsonl, .parquet or .arrow with field `prompt`")
     .option("--proxy <kind>", "proxy evaluator: eft (fine-tuned judge) or heads (reward-head ensemble)")
     .option("--min-margin <score>", "smallest best-minus-worst score margin that makes a DPO pair (default 0: any positive margin)", parseNumber("--min-margin", 0, 5))

@@ -69,6 +69,30 @@ export class RewardHeads implements ProxyEvaluator {
     return out;
   }
 
+  /** Hidden widths summed over members: the columns of lastLayer(). */
+  get lastLayerDim(): number {
+    return this.members.reduce((s, m) => s + m.w2.shape[0], 0);
+  }
+
+  /**
+   * Every member's hidden activations (the input of its linear readout) side by side,
+   * row-major [n * lastLayerDim]: the features Fisher and gradient-embedding strategies read.
+   */
+  async lastLayer(items: JudgeQuery[], signal?: AbortSignal): Promise<Float32Array> {
+    const x = await this.embed(items, signal);
+    const tf = this.tf;
+    const width = this.lastLayerDim;
+    const out = new Float32Array(items.length * width);
+    let offset = 0;
+    for (const m of this.members) {
+      const h = tf.tidy(() => tf.relu(tf.matMul(tf.tensor2d(x, [items.length, this.dim]), m.w1)).dataSync() as Float32Array);
+      const hidden = m.w2.shape[0];
+      for (let i = 0; i < items.length; i++) out.set(h.subarray(i * hidden, (i + 1) * hidden), i * width + offset);
+      offset += hidden;
+    }
+    return out;
+  }
+
   async predict(items: JudgeQuery[], signal?: AbortSignal): Promise<ProxyScores> {
     const preds = await this.memberPredictions(items, signal);
     const probs = new Float64Array(items.length * SCORE_LEVELS);

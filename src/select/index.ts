@@ -3,12 +3,18 @@
  * contract test and docs/strategies.md all come from it.
  */
 import { BadOptionError } from "../errors";
+import { badge } from "./badge";
 import { balanced } from "./balanced";
 import { coresetEft } from "./coreset-eft";
 import { coresetIft } from "./coreset-ift";
+import { dOptimal } from "./d-optimal";
+import { deltaUcb } from "./delta-ucb";
 import { disagreement } from "./disagreement";
 import { hybrid } from "./hybrid";
 import { random } from "./random";
+import { stratifiedRandom } from "./stratified-random";
+import { typiclust } from "./typiclust";
+import { typiclustBald } from "./typiclust-bald";
 import { uncertainty } from "./uncertainty";
 import type { Strategy } from "./types";
 
@@ -20,6 +26,12 @@ export const strategies = {
   disagreement,
   hybrid,
   balanced,
+  "stratified-random": stratifiedRandom,
+  typiclust,
+  badge,
+  "d-optimal": dOptimal,
+  "delta-ucb": deltaUcb,
+  "typiclust-bald": typiclustBald,
 } as const satisfies Record<string, Strategy>;
 
 export type StrategyName = keyof typeof strategies;
@@ -34,4 +46,5 @@ export { kCenterGreedy } from "./kcenter";
 export type { KCenterOptions } from "./kcenter";
 export { topK, unlabelledIndices } from "./pick";
 export { baldMutualInformation, distributionEntropy, predictiveEntropy } from "./scores";
+export { NEEDS } from "./types";
 export type { Matrix, Need, ProxyPrediction, SelectContext, Strategy } from "./types";

@@ -33,6 +33,13 @@ export function standaloneStrategy(name: string): { view: "ift" | "eft" | undefi
       blame: "--strategy",
     });
   }
+  const missing = strategy.needs.find((need) => need === "tasks" || need === "prompts");
+  if (missing) {
+    throw new UserError(`strategy ${strategy.name} needs each row's ${missing === "tasks" ? "task family" : "prompt"}, which an embeddings file does not carry; use it inside \`proxyrm run\``, {
+      code: "needs-run",
+      blame: "--strategy",
+    });
+  }
   return { view: neededView(strategy.needs) };
 }
 

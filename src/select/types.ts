@@ -27,6 +27,11 @@ export interface ProxyPrediction {
    * the ensemble's residual std, discretised to 0..5); `probs` stays the ensemble's.
    */
   members?: Float64Array[];
+  /**
+   * The reward heads' last layer: each pool item's hidden activations, every member's side by
+   * side (rows x members*hidden). What a Fisher / gradient-embedding strategy reads.
+   */
+  features?: Matrix;
 }
 
 export interface SelectContext {
@@ -42,10 +47,15 @@ export interface SelectContext {
    * `hybrid` ignores it: its first pick is its most uncertain item.
    */
   first?: number;
+  /** Each pool item's task family (prompts.arrow `task`): what stratified strategies stratify by. */
+  tasks?: readonly string[];
+  /** Each pool item's prompt id: responses to one prompt form the pairs pair strategies pick. */
+  prompts?: readonly string[];
 }
 
 /** An input a strategy cannot work without; the contract test and the CLI supply these. */
-export type Need = "embeddings.ift" | "embeddings.eft" | "proxy" | "proxy.members";
+export type Need = "embeddings.ift" | "embeddings.eft" | "proxy" | "proxy.members" | "proxy.features" | "tasks" | "prompts";
+export const NEEDS: readonly Need[] = ["embeddings.ift", "embeddings.eft", "proxy", "proxy.members", "proxy.features", "tasks", "prompts"];
 
 export interface Strategy {
   /** As on the command line (`--strategy`) and as the module's file name. */
@@ -53,6 +63,11 @@ export interface Strategy {
   needs: readonly Need[];
   /** One line for `--help` and docs/strategies.md. */
   summary: string;
+  /**
+   * The proxy is needed only once something is labelled: the first round picks without it,
+   * and the run gives it none then (so it never leans on the off-policy evaluator).
+   */
+  proxyAfterFirstRound?: boolean;
   /** Indices into the pool, in pick order; never mutates `ctx`. */
   select(poolSize: number, ctx: SelectContext): number[];
 }
@@ -96,6 +111,20 @@ export function requireEmbeddings(strategy: string, view: "ift" | "eft", poolSiz
   const name = `embeddings.${view}`;
   const matrix = ctx.embeddings?.[view];
   if (matrix === undefined) throw new BadOptionError(name, `strategy ${strategy} needs ${name}, none given`);
+  return checkMatrix(name, matrix, poolSize);
+}
+
+/** A per-item label column (`tasks`, `prompts`): present, one string per pool item. */
+export function requireLabels(strategy: string, need: "tasks" | "prompts", poolSize: number, ctx: SelectContext): readonly string[] {
+  const labels = ctx[need];
+  if (labels === undefined) throw new BadOptionError(need, `strategy ${strategy} needs ${need}, none given`);
+  if (labels.length !== poolSize) throw new BadOptionError(need, `has ${labels.length} rows but the pool has ${poolSize} items`);
+  const bad = labels.findIndex((l) => typeof l !== "string");
+  if (bad >= 0) throw new BadOptionError(need, `row ${bad} is not a string`);
+  return labels;
+}
+
+function checkMatrix(name: string, matrix: Matrix, poolSize: number): Matrix {
   const { rows, dim, data } = matrix;
   if (rows !== poolSize) throw new BadOptionError(name, `has ${rows} rows but the pool has ${poolSize} items`);
   if (!Number.isInteger(dim) || dim < 1) throw new BadOptionError(name, `dimension must be a positive integer, got ${dim}`);
@@ -133,9 +162,9 @@ export function requireProxy(
   strategy: string,
   poolSize: number,
   ctx: SelectContext,
-  parts: { probs?: boolean; members?: boolean } = {},
+  parts: { probs?: boolean; members?: boolean; features?: boolean } = {},
 ): ProxyPrediction {
-  const need = parts.members ? "proxy.members" : "proxy";
+  const need = parts.members ? "proxy.members" : parts.features ? "proxy.features" : "proxy";
   const proxy = ctx.proxy;
   if (proxy === undefined) throw new BadOptionError(need, `strategy ${strategy} needs ${need}, none given`);
   checkColumn("proxy.mean", proxy.mean, poolSize, false);
@@ -147,6 +176,8 @@ export function requireProxy(
   if (proxy.members !== undefined) {
     proxy.members.forEach((member, m) => checkDistributions(`proxy.members[${m}]`, member, poolSize));
   }
+  if (proxy.features !== undefined) checkMatrix("proxy.features", proxy.features, poolSize);
+  else if (parts.features) throw new BadOptionError("proxy.features", `strategy ${strategy} needs proxy.features (the reward heads' last layer), none given`);
   if (parts.members) {
     if (proxy.members === undefined) throw new BadOptionError("proxy.members", `strategy ${strategy} needs proxy.members, none given`);
     const count = proxy.members.length;

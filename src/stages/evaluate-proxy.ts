@@ -7,7 +7,7 @@
  */
 import { ledgerCounts } from "../oracle/ledger";
 import type { RunContext } from "./context";
-import { histogram, proxyAgreement, round, type Metrics } from "./evaluate";
+import { histogram, proxyAgreement, round, taskMetrics, type Metrics, type TaskMetrics } from "./evaluate";
 
 /** The proxy half of metrics.json, marked so no reader mistakes it for a whole run's. */
 export type ProxyMetrics = Pick<
@@ -27,7 +27,7 @@ export type ProxyMetrics = Pick<
   | "reliability"
   | "seconds"
   | "backend"
-> & { proxy_only: true };
+> & { proxy_only: true } & Partial<TaskMetrics>;
 
 export const PROXY_METRICS_FILE = "proxy_metrics.json";
 
@@ -58,5 +58,6 @@ export async function proxyEvalStage(ctx: RunContext): Promise<ProxyMetrics> {
     reliability: { proxy: on.bins, offpolicy: off ? off.bins : null },
     seconds: 0,
     backend: ctx.backend,
+    ...(await taskMetrics(ctx, on, off)),
   };
 }

@@ -4,6 +4,8 @@
  * calibration on M1's held-out responses. Definitions: shared/DESIGN.md.
  */
 import { calibration, pairAccuracy, spearman, type ReliabilityBin } from "../eval/metrics";
+import { perTaskAgreement } from "../eval/per-task";
+import { judgeFeatureDim, judgeFeatures } from "../embed/judge-features";
 import { sampleCompletions } from "../policy/sample";
 import type { TinyGPT } from "../policy/tinygpt";
 import { SCORE_LEVELS } from "../proxy/types";
@@ -17,7 +19,7 @@ import { ledgerCounts } from "../oracle/ledger";
 import { isExternalPolicy } from "../config";
 import { evalExternal } from "./evaluate-external";
 
-export interface Metrics {
+export interface Metrics extends Partial<TaskMetrics> {
   /** Paid expert calls in the ledger (untagged): scored, paid failures, unknown outcomes. */
   expert_queries: number;
   /** What those calls cost. */
@@ -64,6 +66,23 @@ export interface Metrics {
   judge_eval_calls?: number;
 }
 
+/** Per-task agreement as metrics.json and proxy_metrics.json carry it (issue 11, item 3). */
+export interface TaskMetrics {
+  /** Per family: held-out prompts and responses, the proxy's and the off-policy evaluator's agreement, and (whole runs) M2's gold gain. */
+  per_task: Record<string, { prompts: number; responses: number; proxy_pair_accuracy: number; proxy_spearman: number; offpolicy_pair_accuracy: number | null; gold_gain?: number }>;
+  /** The proxy's pair accuracy on its worst family (among those with 3+ held-out prompts). */
+  worst_task_pair_accuracy: number;
+  worst_task: string | null;
+  /** The proxy's pair accuracy and Spearman averaged over families with equal weight. */
+  task_uniform_pair_accuracy: number;
+  task_uniform_spearman: number;
+  /** Task families the on-policy labels cover, and how many families the held-out set has. */
+  label_families: number;
+  heldout_families: number;
+  /** M1's own likelihood (mean token log-probability) as a ranker of held-out responses; null with an external policy. */
+  policy_pair_accuracy: number | null;
+}
+
 export function histogram(scores: number[]): number[] {
   const h = new Array(SCORE_LEVELS).fill(0);
   for (const s of scores) h[s]++;
@@ -108,13 +127,76 @@ export async function proxyAgreement(ctx: RunContext, name: ProxyName) {
   const proxy = await proxyEvaluator(ctx, name);
   const s = await proxy.predict(ctx.judgeItems(held), ctx.signal);
   const cal = calibration(s.probs, gold);
+  const taskOf = new Map(ctx.prompts().map((p) => [p.prompt_id, p.task]));
   return {
+    perTask: perTaskAgreement(held.map((r) => taskOf.get(r.prompt_id) ?? ""), held.map((r) => r.prompt_id), gold, s.mean),
     gold,
     spearman: spearman(s.mean, gold),
     pairAccuracy: pairAccuracy(held.map((r) => r.prompt_id), gold, s.mean),
     ece: cal.ece,
     bins: cal.bins,
   };
+}
+
+/**
+ * The per-task block of the metrics: the proxy's per-family agreement, the off-policy
+ * evaluator's beside it, the families the labels cover, and M1's likelihood as a ranker
+ * (what the misranking knob degrades). `goldGain` adds M2's per-family gold gain.
+ */
+export async function taskMetrics(
+  ctx: RunContext,
+  on: Awaited<ReturnType<typeof proxyAgreement>>,
+  off: Awaited<ReturnType<typeof proxyAgreement>> | undefined,
+  goldGain?: Map<string, number>,
+): Promise<TaskMetrics> {
+  const per_task: TaskMetrics["per_task"] = {};
+  for (const [name, t] of Object.entries(on.perTask.per_task)) {
+    per_task[name] = {
+      prompts: t.prompts,
+      responses: t.responses,
+      proxy_pair_accuracy: round(t.pair_accuracy),
+      proxy_spearman: round(t.spearman),
+      offpolicy_pair_accuracy: off ? round(off.perTask.per_task[name].pair_accuracy) : null,
+      ...(goldGain ? { gold_gain: round(goldGain.get(name) ?? NaN) } : {}),
+    };
+  }
+  const taskOf = new Map(ctx.prompts().map((p) => [p.prompt_id, p.task]));
+  const byId = new Map(ctx.responses().map((r) => [r.response_id, r]));
+  const labelFamilies = new Set(ctx.labels().map((l) => taskOf.get(byId.get(l.response_id)?.prompt_id ?? "")));
+  return {
+    per_task,
+    worst_task_pair_accuracy: round(on.perTask.worst_task_pair_accuracy),
+    worst_task: on.perTask.worst_task,
+    task_uniform_pair_accuracy: round(on.perTask.task_uniform_pair_accuracy),
+    task_uniform_spearman: round(on.perTask.task_uniform_spearman),
+    label_families: labelFamilies.size,
+    heldout_families: Object.keys(per_task).length,
+    policy_pair_accuracy: isExternalPolicy(ctx.config) ? null : round(await policyPairAccuracy(ctx)),
+  };
+}
+
+/** Within-prompt pair accuracy of M1's mean token log-probability on its held-out responses. */
+async function policyPairAccuracy(ctx: RunContext): Promise<number> {
+  const text = ctx.promptText();
+  const held = ctx.responses().filter((r) => r.source === "policy-heldout");
+  const model = ctx.model("sft");
+  const features = await judgeFeatures(model, ctx.judgeItems(held), ctx.signal);
+  const dim = judgeFeatureDim(model);
+  const likelihood = held.map((_, i) => features[i * dim + model.config.dModel]);
+  return pairAccuracy(held.map((r) => r.prompt_id), held.map((r) => goldRubric(text.get(r.prompt_id)!, r.text).score), likelihood);
+}
+
+/** Mean gold gain M2 - M1 per task family on matched held-out samples. */
+function goldGainByTask(ctx: RunContext, prompts: string[], sft: string[], dpo: string[]): Map<string, number> {
+  const sums = new Map<string, { gain: number; n: number }>();
+  prompts.forEach((p, i) => {
+    const family = p.slice(0, p.indexOf(" "));
+    const s = sums.get(family) ?? { gain: 0, n: 0 };
+    s.gain += goldRubric(p, dpo[i]).score - goldRubric(p, sft[i]).score;
+    s.n++;
+    sums.set(family, s);
+  });
+  return new Map([...sums].map(([k, v]) => [k, v.gain / v.n]));
 }
 
 export async function evalStage(ctx: RunContext): Promise<Metrics> {
@@ -169,5 +251,6 @@ export async function evalStage(ctx: RunContext): Promise<Metrics> {
     reliability: { proxy: on.bins, offpolicy: off ? off.bins : null },
     seconds: 0,
     backend: ctx.backend,
+    ...(await taskMetrics(ctx, on, off, goldGainByTask(ctx, sft.prompts, sft.texts, dpo.texts))),
   };
 }

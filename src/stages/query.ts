@@ -6,7 +6,9 @@
 import * as fs from "node:fs";
 import { eftText, embedTexts, iftText } from "../embed/policy-embedder";
 import { getStrategy } from "../select";
-import type { Matrix } from "../select/types";
+import type { Matrix, ProxyPrediction } from "../select/types";
+import { judgeFeatureDim, judgeFeatures } from "../embed/judge-features";
+import { RewardHeads } from "../proxy/heads";
 import { writeLabels } from "../store/arrow-tables";
 import { writeFileAtomic } from "../store/atomic";
 import { readEmbeddingViews, writeEmbeddings } from "../store/embeddings";
@@ -97,17 +99,26 @@ export function roundBudgets(budget: number, rounds: number): number[] {
 export async function selectStage(ctx: RunContext): Promise<void> {
   const pool = poolResponses(ctx);
   const strategy = getStrategy(ctx.config.select.strategy);
-  const embeddings = strategy.needs.some((n) => n.startsWith("embeddings")) ? poolEmbeddings(ctx) : undefined;
-  const needsProxy = strategy.needs.some((n) => n.startsWith("proxy"));
   const items = ctx.judgeItems(pool);
+  const embeddings = strategy.needs.some((n) => n.startsWith("embeddings")) ? await selectionSpace(ctx, items) : undefined;
+  const needsProxy = strategy.needs.some((n) => n.startsWith("proxy"));
+  const taskOf = new Map(ctx.prompts().map((p) => [p.prompt_id, p.task]));
+  const tasks = strategy.needs.includes("tasks") ? pool.map((r) => taskOf.get(r.prompt_id) ?? "") : undefined;
+  const prompts = strategy.needs.includes("prompts") ? pool.map((r) => r.prompt_id) : undefined;
   const budgets = roundBudgets(ctx.config.select.budget, ctx.config.select.rounds);
   const picked: number[] = [];
   const rounds: string[][] = [];
   for (let r = 0; r < budgets.length; r++) {
-    let proxy: ProxyScores | undefined;
-    if (needsProxy) {
+    let proxy: ProxyPrediction | undefined;
+    // A strategy that needs the proxy only after the first round never sees the off-policy evaluator.
+    if (needsProxy && !(r === 0 && strategy.proxyAfterFirstRound)) {
       const evaluator = r === 0 ? await proxyEvaluator(ctx, "offpolicy") : await fitOnLabels(ctx, await payFor(ctx, picked.map((i) => items[i])), r);
-      proxy = await evaluator.predict(items, ctx.signal);
+      const scores: ProxyScores = await evaluator.predict(items, ctx.signal);
+      proxy = scores;
+      if (strategy.needs.includes("proxy.features")) {
+        if (!(evaluator instanceof RewardHeads)) throw new Error(`${strategy.name} needs the reward heads' last layer`);
+        proxy = { ...scores, features: { rows: pool.length, dim: evaluator.lastLayerDim, data: await evaluator.lastLayer(items, ctx.signal) } };
+      }
       if (r > 0) evaluator.dispose();
     }
     const picks = strategy.select(pool.length, {
@@ -116,12 +127,47 @@ export async function selectStage(ctx: RunContext): Promise<void> {
       embeddings,
       proxy,
       labelled: picked,
+      tasks,
+      prompts,
     });
     picked.push(...picks);
     rounds.push(picks.map((i) => pool[i].response_id));
   }
   const selection = { strategy: strategy.name, rounds, response_ids: rounds.flat() };
   writeFileAtomic(ctx.file("selection.json"), `${JSON.stringify(selection)}\n`);
+}
+
+/**
+ * The matrix embedding-reading strategies measure distance in (`select.space`): M1's pooled
+ * states as the paper has them, or the reward heads' input features z-scored per column (the
+ * likelihood features carry the score, and unscaled they would vanish next to 64 hidden units).
+ * In the proxy-features space both views are that one matrix.
+ */
+async function selectionSpace(ctx: RunContext, items: JudgeItem[]): Promise<{ ift: Matrix; eft: Matrix }> {
+  const policy = poolEmbeddings(ctx);
+  if (ctx.config.select.space === "policy") return policy;
+  let matrix: Matrix = policy.eft;
+  if (ctx.config.embed.url === undefined) {
+    const model = ctx.model("sft");
+    matrix = { rows: items.length, dim: judgeFeatureDim(model), data: await judgeFeatures(model, items, ctx.signal) };
+  }
+  const z = zScore(matrix);
+  return { ift: z, eft: z };
+}
+
+/** Each column centred and scaled to unit variance (a constant column becomes 0). */
+export function zScore(m: Matrix): Matrix {
+  const data = new Float32Array(m.data.length);
+  for (let d = 0; d < m.dim; d++) {
+    let mean = 0;
+    for (let i = 0; i < m.rows; i++) mean += m.data[i * m.dim + d];
+    mean /= Math.max(1, m.rows);
+    let variance = 0;
+    for (let i = 0; i < m.rows; i++) variance += (m.data[i * m.dim + d] - mean) ** 2;
+    const sd = Math.sqrt(variance / Math.max(1, m.rows));
+    for (let i = 0; i < m.rows; i++) data[i * m.dim + d] = sd > 0 ? (m.data[i * m.dim + d] - mean) / sd : 0;
+  }
+  return { rows: m.rows, dim: m.dim, data };
 }
 
 /** Labels for items through the main gate (cached ones are free), without writing labels.arrow. */

@@ -105,7 +105,62 @@ export const TASKS: readonly TaskSpec[] = [
   },
 ];
 
-const BY_NAME = new Map(TASKS.map((t) => [t.name, t]));
+/**
+ * The zipf world's families (docs/world.md): the classic tasks plus compositions of the letter
+ * operations, applied left to right ("rev-rot abc" rotates the reversed argument). A
+ * composition whose last step is `sort` after a pure permutation (rev, swap) is left out: its
+ * answers would be the `sort` family's. Order is Zipf rank: weight 1/rank.
+ */
+const LETTER_OPS: readonly { name: string; apply: (a: string) => string }[] = [
+  { name: "rev", apply: (a) => [...a].reverse().join("") },
+  { name: "sort", apply: (a) => [...a].sort().join("") },
+  { name: "dedup", apply: (a) => a.replace(/(.)\1+/g, "$1") },
+  { name: "swap", apply: (a) => a.replace(/(.)(.)/g, "$2$1") },
+  { name: "rot", apply: (a) => [...a].map((c) => LETTERS[(LETTERS.indexOf(c) + 1) % LETTERS.length]).join("") },
+];
+const FINISHERS: readonly { name: string; apply: (a: string) => string }[] = [
+  { name: "up", apply: (a) => a.toUpperCase() },
+  { name: "last", apply: (a) => a[a.length - 1] },
+];
+const PERMUTATIONS = new Set(["rev", "swap"]);
+
+function composite(steps: readonly { name: string; apply: (a: string) => string }[]): TaskSpec {
+  const withDedup = steps.some((s) => s.name === "dedup");
+  return {
+    name: steps.map((s) => s.name).join("-"),
+    argPattern: /^[a-h]{1,12}$/,
+    weight: 0, // set by rank below
+    alphabet: steps[steps.length - 1].name === "up" ? UPPER : LETTERS,
+    // Arguments with repeated letters when dedup is a step, so dedup has something to remove.
+    makeArg: withDedup ? (r) => [...word(r, 2, 4)].map((c) => c.repeat(1 + r.int(2))).join("") : (r) => word(r, 3, 6),
+    answer: (a) => steps.reduce((x, s) => s.apply(x), a),
+  };
+}
+
+function zipfFamilies(): TaskSpec[] {
+  const composed: TaskSpec[] = [];
+  for (const a of LETTER_OPS) {
+    for (const b of [...LETTER_OPS, ...FINISHERS]) {
+      if (b === a || (b.name === "sort" && PERMUTATIONS.has(a.name))) continue;
+      composed.push(composite([a, b]));
+    }
+  }
+  for (const a of LETTER_OPS) for (const b of LETTER_OPS) if (b !== a && !(b.name === "sort" && PERMUTATIONS.has(a.name))) composed.push(composite([a, b, FINISHERS[0]]));
+  const classic = [...TASKS].sort((x, y) => y.weight - x.weight);
+  return [...classic, ...composed].map((t, rank) => ({ ...t, weight: 1 / (rank + 1) }));
+}
+
+/** `classic`: the 9 tasks with hand-set weights; `zipf`: 56 families with Zipf(1) weights. */
+export type FamilySet = "classic" | "zipf";
+export const FAMILY_SETS: readonly FamilySet[] = ["classic", "zipf"];
+export const ZIPF_FAMILIES: readonly TaskSpec[] = zipfFamilies();
+
+export function familiesOf(set: FamilySet): readonly TaskSpec[] {
+  return set === "zipf" ? ZIPF_FAMILIES : TASKS;
+}
+
+// Every known family parses, whichever world a run uses (the classic names are a subset).
+const BY_NAME = new Map([...ZIPF_FAMILIES, ...TASKS].map((t) => [t.name, t]));
 
 export function taskByName(name: string): TaskSpec | undefined {
   return BY_NAME.get(name);
@@ -130,7 +185,7 @@ export function expectedAnswer(prompt: string): string | undefined {
  * A random prompt of a task drawn by the world's cluster weights raised to `skew`: 1 is the
  * built-in long tail, 0 makes every task equally frequent (the sensitivity check of RESULTS.md).
  */
-export function samplePrompt(rng: Rng, skew = 1): { task: string; prompt: string } {
-  const task = TASKS[rng.weighted(TASKS.map((t) => t.weight ** skew))];
+export function samplePrompt(rng: Rng, skew = 1, families: readonly TaskSpec[] = TASKS): { task: string; prompt: string } {
+  const task = families[rng.weighted(families.map((t) => t.weight ** skew))];
   return { task: task.name, prompt: `${task.name} ${task.makeArg(rng)}` };
 }

@@ -8,7 +8,8 @@ import { BadOptionError } from "../errors";
 import { Rng } from "../rng";
 import type { PromptRow } from "../types";
 import { goldRubric } from "./rubric";
-import { expectedAnswer, samplePrompt } from "./tasks";
+import { deriveSeed } from "../rng";
+import { expectedAnswer, familiesOf, parsePrompt, samplePrompt, type FamilySet, type TaskSpec } from "./tasks";
 
 export interface WorldConfig {
   seedPrompts: number;
@@ -20,6 +21,13 @@ export interface WorldConfig {
   eftSeedExamples: number;
   /** Exponent on the task frequencies: 1 the built-in long tail, 0 uniform clusters. */
   clusterSkew: number;
+  /** Which task families: the 9 classic tasks, or 55 composed ones with Zipf frequencies (docs/world.md). */
+  families: FamilySet;
+  /**
+   * Share of families (rounded, chosen per seed) whose SFT seed answers echo the argument, so
+   * M1 confidently copies its input there and its own likelihood ranks responses wrongly.
+   */
+  misrank: number;
 }
 
 export interface SeedExample {
@@ -67,8 +75,22 @@ function offPolicyResponse(answer: string, i: number, rng: Rng): string {
   return answer.slice(0, Math.max(1, answer.length >> 1));
 }
 
+/**
+ * The families whose seed answers echo the input: round(misrank x families) of them, drawn
+ * from a stream of their own so the rest of the world is the same at every knob value.
+ */
+export function misrankedFamilies(config: Pick<WorldConfig, "families" | "misrank">, seed: number): Set<string> {
+  const families = familiesOf(config.families);
+  const count = Math.round(config.misrank * families.length);
+  if (count === 0) return new Set();
+  const order = new Rng(deriveSeed(seed, "misrank")).shuffle(families.map((f: TaskSpec) => f.name));
+  return new Set(order.slice(0, count));
+}
+
 export function buildWorld(config: WorldConfig, seed: number): World {
   const rng = new Rng(seed);
+  const families = familiesOf(config.families);
+  const misranked = misrankedFamilies(config, seed);
   const seen = new Set<string>();
   const prompts: PromptRow[] = [];
   const draw = (split: PromptRow["split"], n: number) => {
@@ -77,7 +99,7 @@ export function buildWorld(config: WorldConfig, seed: number): World {
       if (++attempts > n * 200) {
         throw new BadOptionError(`world.${split}Prompts`, `the built-in world has too few distinct prompts for ${n} ${split} prompts; ask for fewer`);
       }
-      const { task, prompt } = samplePrompt(rng, config.clusterSkew);
+      const { task, prompt } = samplePrompt(rng, config.clusterSkew, families);
       if (seen.has(prompt)) continue;
       seen.add(prompt);
       prompts.push({ prompt_id: `${split}-${String(prompts.length).padStart(6, "0")}`, prompt, task, split });
@@ -90,7 +112,12 @@ export function buildWorld(config: WorldConfig, seed: number): World {
   const seedRows = prompts.filter((p) => p.split === "seed");
   const sft = seedRows.map((p) => {
     const answer = expectedAnswer(p.prompt)!;
-    return { prompt: p.prompt, response: rng.next() < config.flawRate ? flaw(answer, rng) : answer };
+    const response = rng.next() < config.flawRate ? flaw(answer, rng) : answer;
+    // A misranked family's seed writer confidently copies the argument (DESIGN: seed data has
+    // systematic flaws); M1 learns to echo there, and to like echoes. The draws above happen
+    // anyway, so the rest of the world is the same at every knob value.
+    if (misranked.has(p.task)) return { prompt: p.prompt, response: parsePrompt(p.prompt)!.arg };
+    return { prompt: p.prompt, response };
   });
   const eftSeed = Array.from({ length: config.eftSeedExamples }, (_, i) => {
     const p = seedRows[i % seedRows.length];

@@ -223,7 +223,7 @@ export class ProxyRun implements Displayable {
     const out = options.out ?? `${this.dir.replace(/[\\/]+$/, "")}-${config.select.strategy}-b${config.select.budget}${rounds}`;
     if (path.resolve(out) === path.resolve(this.dir)) throw new UserError(`fork: out ${out} is this run's own directory`, { code: "bad-option", blame: "out" });
     const fresh = !readManifest(out);
-    seedCell({ strategy: config.select.strategy, budget: config.select.budget, seed: config.seed, dir: out, config }, this.dir);
+    seedCell({ dir: out, config }, this.dir);
     if (fresh) keepSharedOnly(out);
     return ProxyRun.start(out, config, this.#judgeApiKey, this.dir);
   }
