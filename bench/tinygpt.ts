@@ -26,7 +26,7 @@ export interface ThroughputResult {
   load: number;
 }
 
-const world = buildWorld({ seedPrompts: 256, poolPrompts: 64, heldoutPrompts: 1, flawRate: 0.3, eftSeedExamples: 1, clusterSkew: 1 }, 1);
+const world = buildWorld({ seedPrompts: 256, poolPrompts: 64, heldoutPrompts: 1, flawRate: 0.3, eftSeedExamples: 1, clusterSkew: 1, families: "classic", misrank: 0 }, 1);
 const config = resolveConfig("default");
 
 async function measure(backend: BackendName, task: ThroughputResult["task"], scale: number): Promise<number> {

@@ -31,7 +31,7 @@ export interface WorkloadData {
 
 /** SFT sequences, DPO pairs (right vs flawed answer) and prompts from the built-in world. */
 export function workloadData(size: WorkloadSize, prompts = 64): WorkloadData {
-  const world = buildWorld({ seedPrompts: Math.max(prompts, 64), poolPrompts: 8, heldoutPrompts: 8, flawRate: 0.3, eftSeedExamples: 48, clusterSkew: 1 }, 1);
+  const world = buildWorld({ seedPrompts: Math.max(prompts, 64), poolPrompts: 8, heldoutPrompts: 8, flawRate: 0.3, eftSeedExamples: 48, clusterSkew: 1, families: "classic", misrank: 0 }, 1);
   const sft = world.sft.map((e) => answerSequence(policyContext(e.prompt), expectedAnswer(e.prompt)!, size.model.blockSize));
   const flawRng = new Rng(5);
   const chosen = world.sft.slice(0, prompts).map((e) => e.prompt);
