@@ -4,6 +4,8 @@
  */
 import * as os from "node:os";
 import { BadOptionError, UserError } from "../errors";
+import { readArrowFooter } from "../store/arrow-footer";
+import { MAX_BATCH_BYTES, tooLargeError } from "../store/arrow-tables";
 import { describeEstimate, estimateSelectMemory, formatBytes, parseByteSize } from "../select/kcenter-memory";
 
 /** Below this an estimate is not worth a line on stderr unless a limit was asked for. */
@@ -16,6 +18,12 @@ export function parseMaxMemory(value: string): number {
 }
 
 export function checkMemory(file: string, column: string, maxMemory: number | undefined): void {
+  // A batch the reader would refuse: refuse it now, in one line, before any estimate is printed.
+  const shape = readArrowFooter(file);
+  if (shape !== undefined) {
+    const whole = shape.recordBatches <= 1 || shape.dictionaries > 0 ? shape.bytes : Math.max(...shape.blocks.map((b) => b.length));
+    if (whole > MAX_BATCH_BYTES) throw tooLargeError(file, whole);
+  }
   const estimate = estimateSelectMemory(file, column, process.memoryUsage().rss);
   if (estimate === undefined) return;
   const limit = maxMemory ?? os.freemem();

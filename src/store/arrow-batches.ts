@@ -6,6 +6,7 @@
 import * as fs from "node:fs";
 import { Table, tableFromIPC, tableToIPC } from "apache-arrow";
 import type { ArrowFileShape } from "./arrow-footer";
+import { MAX_BATCH_BYTES, tooLargeError } from "./arrow-tables";
 
 /** The IPC stream's end marker: continuation 0xFFFFFFFF, then a zero length. */
 const END_OF_STREAM = [0xff, 0xff, 0xff, 0xff, 0, 0, 0, 0];
@@ -22,6 +23,7 @@ export function* batchesFromDisk(file: string, shape: ArrowFileShape): Generator
   try {
     const schema = schemaMessage(shape);
     for (const block of shape.blocks) {
+      if (block.length < 0 || block.length > MAX_BATCH_BYTES) throw tooLargeError(file, shape.bytes);
       const stream = new Uint8Array(schema.length + block.length);
       stream.set(schema);
       readExactly(fd, block.offset, block.length, stream, schema.length);

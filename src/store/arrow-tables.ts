@@ -186,22 +186,25 @@ const ARROW_MAGIC = "ARROW1";
  * garbage as an empty table), truncated or otherwise unreadable.
  */
 /**
- * The file's bytes in one array. fs.readFileSync stops at 2 GiB (ERR_FS_FILE_TOO_LARGE); a
- * 1M x 768 float32 embeddings file is 3 GiB, so larger files are read in 1 GiB pieces into
- * one allocation (typed arrays go to 4 GiB in Node 20).
+ * apache-arrow (19) decodes a record batch over 2 GiB as all zeros (seen on a 1M x 768 float32
+ * file): such input is refused, never read wrong. Files of several smaller batches are fine:
+ * readEmbeddings reads those one batch at a time (store/arrow-batches.ts).
  */
+export const MAX_BATCH_BYTES = 2 ** 31 - 1;
+
+export function tooLargeError(file: string, bytes: number): BadFileError {
+  return new BadFileError(
+    file,
+    `has a ${(bytes / 2 ** 30).toFixed(2)} GiB record batch; apache-arrow reads at most 2 GiB in one batch: write the file in record batches under 2 GiB each (pyarrow: pa.ipc.new_file(path, schema).write_table(table, max_chunksize=rows))`,
+  );
+}
+
 function readWhole(file: string): Uint8Array {
   const fd = fs.openSync(file, "r");
   try {
     const size = fs.fstatSync(fd).size;
-    if (size < 2 ** 31 - 1) return fs.readFileSync(fd);
-    const bytes = new Uint8Array(size);
-    for (let at = 0; at < size; ) {
-      const got = fs.readSync(fd, bytes, at, Math.min(2 ** 30, size - at), at);
-      if (got === 0) throw new Error(`file shrank while being read, at byte ${at} of ${size}`);
-      at += got;
-    }
-    return bytes;
+    if (size > MAX_BATCH_BYTES) throw tooLargeError(file, size);
+    return fs.readFileSync(fd);
   } finally {
     fs.closeSync(fd);
   }
@@ -212,6 +215,7 @@ export function readArrowIpc(file: string): Table {
   try {
     bytes = readWhole(file);
   } catch (err) {
+    if (err instanceof BadFileError) throw err;
     const code = (err as NodeJS.ErrnoException).code;
     throw new BadFileError(file, code === "ENOENT" ? "file not found" : `cannot read (${code ?? (err as Error).message})`);
   }

@@ -21,7 +21,7 @@ export function writeFileAtomic(file: string, data: string | Uint8Array): void {
   let fd: number | undefined;
   try {
     fd = fs.openSync(temp, "wx");
-    fs.writeFileSync(fd, data);
+    writeAll(fd, data);
     fs.fsyncSync(fd);
     fs.closeSync(fd);
     fd = undefined;
@@ -32,6 +32,18 @@ export function writeFileAtomic(file: string, data: string | Uint8Array): void {
     throw err;
   }
   fsyncDirectory(dir);
+}
+
+/**
+ * fs.writeFileSync refuses more than 2 GiB at once (ERR_OUT_OF_RANGE); a 1M x 768 float32
+ * embeddings file is 3 GiB, so bytes go out in 1 GiB pieces.
+ */
+function writeAll(fd: number, data: string | Uint8Array): void {
+  if (typeof data === "string" || data.byteLength < 2 ** 31 - 1) {
+    fs.writeFileSync(fd, data);
+    return;
+  }
+  for (let at = 0; at < data.byteLength; ) at += fs.writeSync(fd, data, at, Math.min(2 ** 30, data.byteLength - at));
 }
 
 /**
