@@ -8,3 +8,20 @@ export { cellSignal } from "./kernel/cell-signal";
 export { registerWidget, type WidgetHandler } from "./kernel/widgets";
 export type * from "./comm-messages";
 export { COMM_TARGET, FRONTEND_TYPES, MAX_LASSO_IDS } from "./comm-messages";
+// The lab views' payloads (the extension draws them; Payload itself is the notebook API's).
+export type {
+  AblationBand,
+  AblationCellRow,
+  AblationPayload,
+  B64,
+  CalibrationPayload,
+  EvaluatorCalibration,
+  LabelWidgetPayload,
+  LedgerCall,
+  LedgerPayload,
+  ReliabilityBin,
+  TrainingPayload,
+  TrainingSeries,
+  TrainingStatus,
+  UncertaintyPayload,
+} from "./notebook/lab/payloads";

@@ -41,7 +41,7 @@ export type { SelectionPayload, LabelsPayload } from "./views/query";
 export type { ProxyPayload } from "./views/proxy";
 export type { PairsPayload, DpoPayload } from "./views/optimise";
 export type { MetricsPayload } from "./views/metrics";
-export type * from "./lab/payloads";
+export type { AblationPayload, CalibrationPayload, LabelWidgetPayload, LedgerPayload, TrainingPayload, UncertaintyPayload } from "./lab/payloads";
 export { AbortedError, UserError } from "proxyrm/dist/errors";
 
 /**

@@ -4,11 +4,22 @@
  * lab extension imports these types to draw them. kernel-ext/schemas/<kind>.schema.json holds
  * the JSON Schema of each, and docs/mime.md documents them.
  *
+ * This file and comm-messages.ts import nothing else, so the extension can compile them as they are.
+ *
  * Large numeric columns travel as base64 of little-endian Float32 (or Int32) arrays (`B64`), so
  * a 100k-point explorer is a few MB of JSON rather than tens.
  */
 import type { LabelItem, LabelProgress, RubricCriterion } from "../../comm-messages";
-import type { Payload } from "../mime";
+
+/**
+ * The head every lab payload has. Declared here rather than imported from ../mime so this file
+ * depends on nothing but comm-messages.ts: the lab extension compiles it for the browser.
+ */
+export interface Payload {
+  kind: string;
+  /** Payload version (mime.ts PAYLOAD_VERSION); bumped when a field changes meaning or disappears. */
+  version: 1;
+}
 
 /** base64 of a little-endian Float32Array (or Int32Array where said) with `n` elements. */
 export type B64 = string;
