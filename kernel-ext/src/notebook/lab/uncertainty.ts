@@ -7,7 +7,6 @@
  * (`await explorer.querySet().label()`).
  */
 import { randomBytes } from "node:crypto";
-import { UMAP } from "umap-js";
 import { Rng } from "proxyrm/dist/rng";
 import { UserError } from "proxyrm/dist/errors";
 import type { LassoAck, WidgetRequest } from "../../comm-messages";
@@ -200,6 +199,8 @@ export function explorerData(files: RunFiles, options: ExploreOptions = {}): { p
 function umap2(data: Float32Array, rows: number, dim: number, seed: number): { x: number[]; y: number[] } {
   if (rows < 3) return { x: new Array(rows).fill(0), y: new Array(rows).fill(0) };
   const rng = new Rng(seed);
+  // Loaded on first use: most explorers are PCA, and the notebook API's import stays light.
+  const { UMAP } = require("umap-js") as typeof import("umap-js");
   const umap = new UMAP({ nComponents: 2, nNeighbors: Math.min(15, rows - 1), random: () => rng.next() });
   const vectors = Array.from({ length: rows }, (_, i) => Array.from(data.subarray(i * dim, (i + 1) * dim)));
   const out = umap.fit(vectors);
@@ -213,7 +214,13 @@ const HTML_POINTS = 5000;
 function explorerHtml(p: UncertaintyPayload, pts: UncertaintyExplorer["htmlPoints"]): string {
   const step = Math.max(1, Math.ceil(p.n / HTML_POINTS));
   const idx = Array.from({ length: Math.ceil(p.n / step) }, (_, k) => k * step);
-  const hover = idx.map((i) => escapeHtml(`${p.response_ids[i]}${pts.mean ? ` · proxy ${num(pts.mean[i], 2)} ± ${num(pts.std![i], 2)}` : ""}`));
+  const promptOf = Buffer.from(p.prompt_index, "base64");
+  const prompt = (i: number) => {
+    const text = p.prompts[promptOf.readInt32LE(i * 4)] ?? "";
+    return text.length > 80 ? `${text.slice(0, 79)}…` : text;
+  };
+  // Plotly renders hover text as HTML: everything from data is escaped.
+  const hover = idx.map((i) => escapeHtml(`${prompt(i)} · ${p.response_ids[i]}${pts.mean ? ` · proxy ${num(pts.mean[i], 2)} ± ${num(pts.std![i], 2)}` : ""}`));
   const sel = p.selected;
   const lab = p.labelled;
   const axis = (k: 0 | 1) => (p.explained ? `${p.projection.toUpperCase()}${k + 1} (${(p.explained[k] * 100).toFixed(0)}%)` : `UMAP${k + 1}`);
