@@ -370,7 +370,8 @@ export class ProxyRun implements Displayable {
       const ran = await session.runThrough(target, { progress: training ? teeProgress(progress, training) : progress, signal });
       training?.finish("done");
       const result = await finish({ ran, seconds: Math.round((Date.now() - started) / 100) / 10, paidBefore });
-      progress.finish(result[MIME_BUNDLE]());
+      // Built only when shown: building a bundle inlines plotly (once per process) into its HTML.
+      progress.finish(options.display !== false ? result[MIME_BUNDLE]() : {});
       if (options.display !== false) Object.defineProperty(result, SHOWN_IN, { value: progress.displayId, configurable: true, writable: true });
       return result;
     } catch (err) {
