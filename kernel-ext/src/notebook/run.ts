@@ -241,9 +241,7 @@ export class ProxyRun implements Displayable {
     return this.exclusive(() =>
       this.through("embed", "explore", options, () => {
         const { payload, points } = explorerData(new RunFiles(this.dir, this.config), options);
-        const explorer = new UncertaintyExplorer(payload, (ids, o) => this.labelQuery(ids, o));
-        explorer.htmlPoints = points;
-        return explorer;
+        return new UncertaintyExplorer(payload, (ids, o) => this.labelQuery(ids, o), points);
       }),
     ) as Promise<UncertaintyExplorer>;
   }

@@ -73,6 +73,8 @@ export class UncertaintyExplorer implements Displayable {
   constructor(
     readonly data: UncertaintyPayload,
     private readonly labeller: QueryLabeller,
+    /** Plain coordinates for the HTML fallback figure (the payload has them as base64). */
+    private readonly points: PlainPoints,
   ) {
     this.data.widget = this.widget;
     this.labelled = new Set(data.labelled.map((l) => data.response_ids[l.index]));
@@ -110,15 +112,19 @@ export class UncertaintyExplorer implements Displayable {
   }
 
   [MIME_BUNDLE](): MimeBundle {
-    return makeBundle(this.data, explorerHtml(this.data, this.htmlPoints), explorerText(this.data));
+    return makeBundle(this.data, explorerHtml(this.data, this.points), explorerText(this.data));
   }
+}
 
-  /** Plain coordinates for the HTML fallback figure (the payload has them as base64). */
-  htmlPoints: { x: number[]; y: number[]; std: number[] | null; mean: number[] | null } = { x: [], y: [], std: null, mean: null };
+export interface PlainPoints {
+  x: number[];
+  y: number[];
+  std: number[] | null;
+  mean: number[] | null;
 }
 
 /** Builds the explorer of a run whose embed stage is done (proxy scores and labels when present). */
-export function explorerData(files: RunFiles, options: ExploreOptions = {}): { payload: UncertaintyPayload; points: UncertaintyExplorer["htmlPoints"] } {
+export function explorerData(files: RunFiles, options: ExploreOptions = {}): { payload: UncertaintyPayload; points: PlainPoints } {
   const view = options.view ?? "eft";
   const method = options.projection ?? "pca";
   if (view !== "ift" && view !== "eft") throw new UserError(`explore: view must be "ift" or "eft", got ${JSON.stringify(view)}`, { code: "bad-option", blame: "view" });
@@ -211,7 +217,7 @@ function umap2(data: Float32Array, rows: number, dim: number, seed: number): { x
 /** Points drawn by the HTML fallback (the lab draws them all with WebGL). */
 const HTML_POINTS = 5000;
 
-function explorerHtml(p: UncertaintyPayload, pts: UncertaintyExplorer["htmlPoints"]): string {
+function explorerHtml(p: UncertaintyPayload, pts: PlainPoints): string {
   const step = Math.max(1, Math.ceil(p.n / HTML_POINTS));
   const idx = Array.from({ length: Math.ceil(p.n / step) }, (_, k) => k * step);
   const promptOf = Buffer.from(p.prompt_index, "base64");
