@@ -144,8 +144,10 @@ which eval writes one by one to `heldout_scores.arrow`.
 The view above: reliability of the on-policy proxy against the off-policy evaluator (trained on
 the skewed seed EFT set), |error| against std, and the score histograms. Now the check itself,
 in numbers: if the proxy's std were a calibrated Gaussian error bar, about 68% of held-out
-responses would fall within ±1σ of gold and 95% within ±2σ, and the rank correlation of std
-with |error| would be clearly positive.
+responses would fall within ±1σ of gold and 95% within ±2σ (`intervals`). That is a statement
+about the average; uncertainty sampling needs more: the rank correlation of std with |error|
+should be clearly positive, so that the most uncertain responses are the ones the proxy gets
+wrong (`std_tracks_error`).
 """),
     code("""
 const check = (name: string, e: typeof cal.data.proxy) => ({
@@ -154,9 +156,12 @@ const check = (name: string, e: typeof cal.data.proxy) => ({
   within_1_sigma: e.coverage.one_sigma,
   within_2_sigma: e.coverage.two_sigma,
   spearman_std_vs_abs_error: e.std_error_spearman,
-  verdict:
+  intervals:
     e.coverage.two_sigma < 0.8 ? "overconfident: std too small for its errors" :
-    e.coverage.one_sigma > 0.95 ? "underconfident: std larger than its errors" : "roughly calibrated intervals",
+    e.coverage.one_sigma > 0.95 ? "underconfident: std larger than its errors" : "roughly calibrated",
+  // Calibrated intervals on average are not enough for uncertainty sampling: the std must rank
+  // the responses by how wrong the proxy is.
+  std_tracks_error: e.std_error_spearman === null ? "n/a (constant)" : e.std_error_spearman > 0.3 ? "yes" : e.std_error_spearman > 0.1 ? "weakly" : "no",
 });
 const danfo = proxyrm.loadDanfo();
 new danfo.DataFrame([check("on-policy proxy", cal.data.proxy), ...(cal.data.offpolicy ? [check("off-policy (seed EFT)", cal.data.offpolicy)] : [])])
