@@ -7,8 +7,10 @@ const WORK = path.join(require("os").tmpdir(), "proxyrm-mime-docs");
 const progress = [];
 k.setDisplaySink({ display(b) { const p = b[nb.mimeType("progress")]; if (p) progress.push(p); }, clearOutput() {} });
 const cut = (v) => {
-  if (Array.isArray(v)) return (v.length > 6 ? v.slice(0, 3) : v).map(cut);
+  if (Array.isArray(v)) return (v.length > 10 ? v.slice(0, 3) : v).map(cut);
   if (v && typeof v === "object") return Object.fromEntries(Object.entries(v).map(([a, b]) => [a, cut(b)]));
+  // base64 columns are cut to a multiple of 4 characters so the example still validates.
+  if (typeof v === "string" && v.length > 90 && /^[A-Za-z0-9+/]+={0,2}$/.test(v)) return v.slice(0, 88);
   if (typeof v === "string" && v.length > 90) return v.slice(0, 87) + "...";
   return v;
 };
@@ -25,7 +27,16 @@ const cut = (v) => {
   }
   ex.progress = progress.find((p) => p.current && p.current.label === "sft" && p.current.done > 0) || progress.find((p) => p.current);
   ex.table = k.toMimeBundle(run.table("labels"))[nb.mimeType("table")];
+  const pay = (v) => { const b = k.toMimeBundle(v); return b[Object.keys(b).find((t) => t.startsWith("application/vnd.proxyrm."))]; };
+  ex.uncertainty = pay(await run.explore({ display: false }));
+  ex.calibration = pay(await run.calibration({ display: false }));
+  ex.ledger = pay(run.ledger());
+  ex.training = pay(run.curves());
   run.close();
+  const human = await nb.open({ preset: "tiny", seed: 1, out: "runs/human", config: { oracle: { kind: "human", person: "alice" }, baselines: false } });
+  ex["label-widget"] = pay(await human.labelWidget({ display: false }));
+  human.close();
+  ex.ablation = (await nb.ablate({ preset: "tiny", strategies: ["random", "uncertainty"], budgets: [4], seeds: 1, seed: 1, proxyOnly: true, out: "runs/sweep", display: false })).data;
   const intro = fs.readFileSync(path.join(__dirname, "mime-docs", "intro.md"), "utf8");
   const when = JSON.parse(fs.readFileSync(path.join(__dirname, "mime-docs", "when.json"), "utf8"));
   let out = intro;

@@ -15,7 +15,7 @@ import { resolveConfig, runPipeline } from "proxyrm/dist/pipeline";
 import { readPrompts, writePrompts } from "proxyrm/dist/store/arrow-tables";
 import { setDisplaySink, type MimeBundle } from "../kernel-ext/src/display";
 import * as proxyrm from "../kernel-ext/src/notebook";
-import { loadSchema, validate } from "./helpers/json-schema";
+import { loadSchema, validate } from "./helpers/schemas";
 
 const SEED = 1;
 const STAGE_KINDS = [
@@ -204,7 +204,7 @@ describe("progress displays", () => {
       const progress = displays.slice(0, -1);
       for (let i = 1; i < progress.length; i++) {
         // A new step shows at once; ticks of one step are throttled.
-        if (label(progress[i]) === label(progress[i - 1])) assert.ok(progress[i].at - progress[i - 1].at >= proxyrm.UPDATE_INTERVAL_MS - 5, "throttled");
+        if (label(progress[i]) === label(progress[i - 1])) assert.ok(progress[i].at - progress[i - 1].at >= proxyrm.UPDATE_INTERVAL_MS - 5, `throttled: ${String(label(progress[i]))} at ${i}, ${progress[i].at - progress[i - 1].at} ms apart`);
       }
     }
   });
@@ -347,6 +347,11 @@ describe("interrupt, resume and escaping (a user pool with markup)", () => {
   it("text/html escapes every piece of run data (prompts, tasks, responses) in results and tables", async () => {
     for (const result of [await d.select(), await d.label(), await d.score(), await d.pairs()]) htmlOf.push(proxyrm.toMimeBundle(result)["text/html"] as string);
     for (const name of ["prompts", "responses", "pairs"]) htmlOf.push(proxyrm.toMimeBundle(d.table(name))["text/html"] as string);
+    // The lab views' fallbacks too: the explorer's hover shows prompts.
+    const explorer = proxyrm.toMimeBundle(await d.explore({ display: false }))["text/html"] as string;
+    // Hover text is HTML-escaped, then sits in the figure's JSON script (where & is \u0026).
+    assert.ok(explorer.includes("\\u0026lt;img src=x onerror=alert(1)\\u0026gt; sort cba"), "the explorer's hover shows the prompt, escaped");
+    htmlOf.push(explorer, proxyrm.toMimeBundle(d.ledger())["text/html"] as string, proxyrm.toMimeBundle(d.curves())["text/html"] as string);
     const generated = htmlOf[0];
     assert.ok(generated.includes("&lt;/script&gt;&lt;script&gt;alert(&quot;p&quot;)&lt;/script&gt; reverse abc"), "the prompt shows, escaped");
     assert.ok(generated.includes("&lt;b&gt;bold-task&lt;/b&gt;"), "the task shows, escaped");

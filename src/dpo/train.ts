@@ -116,6 +116,7 @@ export async function trainDPO(
       pairsSeen += b;
       // Kept out of the tidy scopes and read after the step: reads are async (tensor-read.ts).
       let accuracyTensor: TF.Tensor | undefined;
+      let marginTensor: TF.Tensor | undefined;
       const cost = tf.tidy(() => {
         const { ids, mask } = makeBatch(tf, [...idx.map((i) => chosen[i]), ...idx.map((i) => rejected[i])]);
         const ref = tf.tensor1d(idx.map((i) => refChosen[i] - refRejected[i]));
@@ -124,6 +125,8 @@ export async function trainDPO(
             const lp = sequenceLogProbs(policy, ids, mask);
             const margin = tf.sub(tf.sub(tf.slice(lp, 0, b), tf.slice(lp, b, b)), ref); // [B]
             accuracyTensor = tf.keep(tf.tidy(() => tf.mean(tf.cast(tf.greater(margin, 0), "float32"))));
+            // The implicit reward margin (beta-scaled), DPO's usual live diagnostic next to accuracy.
+            marginTensor = tf.keep(tf.tidy(() => tf.mean(margin)));
             return tf.mean(tf.softplus(tf.mul(margin, -config.beta))) as TF.Scalar;
           },
           true,
@@ -132,9 +135,10 @@ export async function trainDPO(
       });
       const loss = await readScalar(cost);
       const accuracy = await readScalar(accuracyTensor!);
+      const meanMargin = (await readScalar(marginTensor!)) * config.beta;
       losses.push(loss);
       rewardAccuracies.push(accuracy);
-      progress?.tick(1, { loss });
+      progress?.tick(1, { loss, margin: meanMargin, accuracy });
       if (step % 8 === 7) await new Promise((r) => setImmediate(r));
     }
   } finally {

@@ -41,7 +41,7 @@ const SCORE_PATTERN = /\bscore\s*\**\s*:\s*\**\s*(\d+)((?:\.\d+)?(?:\s*\/\s*\d+)
  * integer (e.g. "Score: 7", "Score: 4.5", "Score: 4/10"): a reply is never half-read.
  */
 export function parseScore(text: string): number | undefined {
-  let last: RegExpExecArray | undefined;
+  let last: RegExpMatchArray | undefined; // what matchAll yields under both the src and the tests lib settings
   for (const match of text.matchAll(SCORE_PATTERN)) last = match;
   if (!last) return undefined;
   const suffix = last[2].replace(/\s+/g, "");

@@ -18,6 +18,7 @@ import { selectedIds } from "./query";
 import { ledgerCounts } from "../oracle/ledger";
 import { isExternalPolicy } from "../config";
 import { evalExternal } from "./evaluate-external";
+import { HELDOUT_SCORES_FILE, heldoutRows, writeHeldoutScores } from "./heldout-scores";
 
 export interface Metrics extends Partial<TaskMetrics> {
   /** Paid expert calls in the ledger (untagged): scored, paid failures, unknown outcomes. */
@@ -131,6 +132,7 @@ export async function proxyAgreement(ctx: RunContext, name: ProxyName) {
   return {
     perTask: perTaskAgreement(held.map((r) => taskOf.get(r.prompt_id) ?? ""), held.map((r) => r.prompt_id), gold, s.mean),
     gold,
+    rows: heldoutRows(name, held, gold, s),
     spearman: spearman(s.mean, gold),
     pairAccuracy: pairAccuracy(held.map((r) => r.prompt_id), gold, s.mean),
     ece: cal.ece,
@@ -215,6 +217,7 @@ export async function evalStage(ctx: RunContext): Promise<Metrics> {
 
   const on = await proxyAgreement(ctx, "proxy");
   const off = baselines ? await proxyAgreement(ctx, "offpolicy") : undefined;
+  writeHeldoutScores(ctx.file(HELDOUT_SCORES_FILE), [...on.rows, ...(off?.rows ?? [])]);
   const labels = ctx.labels();
   const paid = ledgerCounts(ctx.dir);
   const pairs = readPairs(ctx.file("pairs.arrow")).length;

@@ -246,6 +246,28 @@ class CommTests(SharedKernel):
         time.sleep(0.2)
         self.assertNotIn(comm_id, self.comm_info())
 
+    def test_bad_messages_get_an_error_and_the_kernel_carries_on(self):
+        comm_id = uuid.uuid4().hex
+        self.k.shell("comm_open", {"comm_id": comm_id, "target_name": "proxyrm", "data": {}})
+        bad = [
+            "not an object",
+            [1, 2],
+            {"type": "label.submit", "widget": "w", "response_id": "r", "score": 9},
+            {"type": "lasso.select", "widget": "w", "response_ids": "a,b"},
+            {"type": "label.next", "widget": "no-such-widget"},
+            {"type": "label.next", "widget": "w", "extra": True},
+        ]
+        for data in bad:
+            self.k.shell("comm_msg", {"comm_id": comm_id, "data": data})
+        replies = [m["content"]["data"] for m in self.comm_messages(comm_id, count=len(bad))]
+        self.assertEqual([r["type"] for r in replies], ["error"] * len(bad))
+        self.assertTrue(all(r["message"] and "\n" not in r["message"] for r in replies))
+        self.assertEqual(replies[2]["request"], "label.submit")
+        self.assertEqual(replies[4]["widget"], "no-such-widget")
+        self.k.shell("comm_msg", {"comm_id": comm_id, "data": {"type": "hello"}})
+        self.assertEqual(self.comm_messages(comm_id, count=len(bad) + 1)[-1]["content"]["data"]["type"], "hello")
+        self.assertEqual(self.k.value("1 + 1"), "2")
+
     def test_unknown_target_is_closed(self):
         comm_id = uuid.uuid4().hex
         self.k.shell("comm_open", {"comm_id": comm_id, "target_name": "nobody-registered-this", "data": {}})
@@ -295,6 +317,42 @@ class CommTests(SharedKernel):
         outputs = self.k.ok("kernelComm.close({ bye: true })")
         self.assertEqual([(m["msg_type"], m["content"]["data"]) for m in outputs], [("comm_close", {"bye": True})])
         self.assertEqual(self.comm_info("test.frontend"), {})
+
+
+class LabWidgetTests(SharedKernel):
+    """The labelling widget end to end in the kernel: comm messages in, scores journalled, acks out."""
+
+    def comm_messages(self, comm_id, count):
+        return CommTests.comm_messages(self, comm_id, count=count)
+
+    def test_label_widget_over_comm(self):
+        work = tempfile.mkdtemp(prefix="proxyrm-labwidget-")
+        try:
+            out = os.path.join(work, "human")
+            widget = self.k.value(
+                'import { proxyrm } from "@proxyrm/kernel";\n'
+                f"const humanRun = await proxyrm.open({{ preset: \"tiny\", seed: 7, out: {out!r}, config: {{ oracle: {{ kind: \"human\", person: \"ann\" }}, baselines: false }} }});\n"
+                "const labelWidget = await humanRun.labelWidget({ display: false });\n"
+                "labelWidget.widget"
+            ).strip("'")
+            comm_id = uuid.uuid4().hex
+            self.k.shell("comm_open", {"comm_id": comm_id, "target_name": "proxyrm", "data": {"type": "label.next", "widget": widget}})
+            (first,) = [m["content"]["data"] for m in self.comm_messages(comm_id, 1)]
+            self.assertEqual(first["type"], "label.item")
+            self.assertEqual(first["oracle"], "human:ann")
+            item = first["item"]
+            self.k.shell("comm_msg", {"comm_id": comm_id, "data": {"type": "label.submit", "widget": widget, "response_id": item["response_id"], "score": 4, "note": "<script>x</script>"}})
+            ack, nxt = [m["content"]["data"] for m in self.comm_messages(comm_id, 3)[1:]]
+            self.assertEqual((ack["type"], ack["response_id"], ack["score"], ack["duplicate"]), ("label.ack", item["response_id"], 4, False))
+            self.assertEqual(ack["progress"]["labelled"], 1)
+            self.assertEqual(nxt["type"], "label.item")
+            with open(os.path.join(out, "ledger.jsonl")) as f:
+                scored = [l for l in f.read().splitlines() if '"status":"scored"' in l]
+            self.assertEqual(len(scored), 1)
+            self.assertIn('"oracle":"human:ann"', scored[0])
+            self.k.ok("humanRun.close()")
+        finally:
+            shutil.rmtree(work, ignore_errors=True)
 
 
 class InterruptTests(SharedKernel):
