@@ -217,7 +217,7 @@ function headline(sections: readonly Section[], manifest: ResultsManifest, defau
   for (const metric of manifest.map.metrics) {
     const all = mapped.flatMap((s) => (testedMetrics(s.rows, [metric]).length ? claimC2(s.rows, metric).map((c) => ({ c, sweep: s.name })) : []));
     if (all.length === 0) continue;
-    const decided = all.filter(({ c }) => c.result.verdict !== "inconclusive" && c.result.verdict !== "too few seeds");
+    const decided = all.filter(({ c }) => !["inconclusive", "too few seeds", "no spread"].includes(c.result.verdict));
     const detail = decided.map(({ c, sweep }) => `${c.arm} vs ${c.control} at budget ${c.budget} in \`${sweep}\`: ${c.result.verdict}, ${c.result.diff >= 0 ? "+" : ""}${f3(c.result.diff)} ± ${f3(c.result.halfWidth)}`);
     lines.push(
       `- **C2, ${label(metric)}** (each acquisition function vs each control, ${all.length} comparisons over ${plural(new Set(all.map((x) => x.sweep)).size, "sweep")}): ${verdictCounts(all.map((x) => x.c))}; MDE ${mdeRange(all.map((x) => x.c))}.` +

@@ -107,6 +107,7 @@ const SHORT: Record<Verdict, string> = {
   "worse, within margin": "worse (< margin)",
   inconclusive: "inconclusive",
   "too few seeds": "too few seeds",
+  "no spread": "no spread",
 };
 
 /** One C2 map cell: verdict, difference and MDE. */
@@ -131,7 +132,7 @@ export function verdictPhrase(comparisons: readonly ClaimComparison[], where: (c
 
 /** Counts of verdicts, e.g. "1 worse, 11 inconclusive". */
 export function verdictCounts(comparisons: readonly ClaimComparison[]): string {
-  const order: Verdict[] = ["better", "better, within margin", "equivalent", "worse, within margin", "worse", "inconclusive", "too few seeds"];
+  const order: Verdict[] = ["better", "better, within margin", "equivalent", "worse, within margin", "worse", "inconclusive", "too few seeds", "no spread"];
   return order
     .map((v) => [v, comparisons.filter((c) => c.result.verdict === v).length] as const)
     .filter(([, n]) => n > 0)

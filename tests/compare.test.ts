@@ -97,6 +97,15 @@ describe("compareFamily", () => {
     assert.equal(compareFamily([{ arm: seeds([0.5]), control: seeds([0.4]), higherIsBetter: true }])[0].verdict, "too few seeds");
   });
 
+  it("claims nothing when every seed gives the same difference: the tests are undefined with no spread", () => {
+    // Two strategies that picked the same items on both seeds differ by exactly 0 on each; the
+    // zero spread once made TOST call them "equivalent".
+    const same = compareFamily([{ arm: seeds([0.7, 0.6]), control: seeds([0.7, 0.6]), higherIsBetter: true, margin: 0.05 }])[0];
+    assert.equal(same.verdict, "no spread");
+    const shifted = compareFamily([{ arm: seeds([0.8, 0.7, 0.9]), control: seeds([0.7, 0.6, 0.8]), higherIsBetter: true, margin: 0.05 }])[0];
+    assert.equal(shifted.verdict, "no spread");
+  });
+
   it("gives each comparison the MDE at alpha / family size (Holm's strictest threshold), 80% power", () => {
     const zero = seeds([0, 0, 0, 0, 0, 0]);
     const a = [0.03, -0.01, 0.02, 0.05, -0.02, 0.01];

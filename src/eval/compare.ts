@@ -44,7 +44,8 @@ export type Verdict =
   | "better, within margin"
   | "worse, within margin"
   | "inconclusive"
-  | "too few seeds";
+  | "too few seeds"
+  | "no spread";
 
 export interface Comparison {
   /** Seeds both arms have, ascending. */
@@ -101,7 +102,7 @@ export function compareFamily(inputs: readonly ComparisonInput[], options: Famil
     const equivalent = pTostHolm[i] < alpha;
     const direction = diff > 0 === x.input.higherIsBetter ? "better" : "worse";
     const verdict: Verdict =
-      n < 2 ? "too few seeds" : sig && equivalent ? `${direction}, within margin` : sig ? direction : equivalent ? "equivalent" : "inconclusive";
+      n < 2 ? "too few seeds" : !(x.test.sd > 1e-12 * Math.max(1, Math.abs(diff))) ? "no spread" : sig && equivalent ? `${direction}, within margin` : sig ? direction : equivalent ? "equivalent" : "inconclusive";
     return {
       seeds: x.seeds,
       n,
