@@ -25,7 +25,16 @@ const cut = (v) => {
   }
   ex.progress = progress.find((p) => p.current && p.current.label === "sft" && p.current.done > 0) || progress.find((p) => p.current);
   ex.table = k.toMimeBundle(run.table("labels"))[nb.mimeType("table")];
+  const pay = (v) => { const b = k.toMimeBundle(v); return b[Object.keys(b).find((t) => t.startsWith("application/vnd.proxyrm."))]; };
+  ex.uncertainty = pay(await run.explore({ display: false }));
+  ex.calibration = pay(await run.calibration({ display: false }));
+  ex.ledger = pay(run.ledger());
+  ex.training = pay(run.curves());
   run.close();
+  const human = await nb.open({ preset: "tiny", seed: 1, out: "runs/human", config: { oracle: { kind: "human", person: "alice" }, baselines: false } });
+  ex["label-widget"] = pay(await human.labelWidget({ display: false }));
+  human.close();
+  ex.ablation = (await nb.ablate({ preset: "tiny", strategies: ["random", "uncertainty"], budgets: [4], seeds: 1, seed: 1, proxyOnly: true, out: "runs/sweep", display: false })).data;
   const intro = fs.readFileSync(path.join(__dirname, "mime-docs", "intro.md"), "utf8");
   const when = JSON.parse(fs.readFileSync(path.join(__dirname, "mime-docs", "when.json"), "utf8"));
   let out = intro;

@@ -15,7 +15,7 @@ import { resolveConfig, runPipeline } from "proxyrm/dist/pipeline";
 import { readPrompts, writePrompts } from "proxyrm/dist/store/arrow-tables";
 import { setDisplaySink, type MimeBundle } from "../kernel-ext/src/display";
 import * as proxyrm from "../kernel-ext/src/notebook";
-import { loadSchema, validate } from "./helpers/json-schema";
+import { loadSchema, validate } from "./helpers/schemas";
 
 const SEED = 1;
 const STAGE_KINDS = [

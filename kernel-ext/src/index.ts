@@ -5,13 +5,6 @@ export { open, ProxyRun, toMimeBundle, MIME_BUNDLE } from "./notebook";
 // The kernel's runtime API (kernel/): comms, the running cell's AbortSignal, comm message types.
 export { comms, Comm, type CommMessage, type CommTargetHandler, type SendOptions } from "./kernel/comms";
 export { cellSignal } from "./kernel/cell-signal";
-export {
-  COMM_TARGET,
-  type CommError,
-  type CommTarget,
-  type FrontendMessage,
-  type HelloReply,
-  type HelloRequest,
-  type KernelMessage,
-  type ProxyrmCommMessage,
-} from "./comm-messages";
+export { registerWidget, type WidgetHandler } from "./kernel/widgets";
+export type * from "./comm-messages";
+export { COMM_TARGET, FRONTEND_TYPES, MAX_LASSO_IDS } from "./comm-messages";

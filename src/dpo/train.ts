@@ -111,6 +111,7 @@ export async function trainDPO(
       const b = idx.length;
       pairsSeen += b;
       let accuracy = 0;
+      let meanMargin = 0;
       const loss = tf.tidy(() => {
         const { ids, mask } = makeBatch(tf, [...idx.map((i) => chosen[i]), ...idx.map((i) => rejected[i])]);
         const ref = tf.tensor1d(idx.map((i) => refChosen[i] - refRejected[i]));
@@ -119,6 +120,8 @@ export async function trainDPO(
             const lp = sequenceLogProbs(policy, ids, mask);
             const margin = tf.sub(tf.sub(tf.slice(lp, 0, b), tf.slice(lp, b, b)), ref); // [B]
             accuracy = tf.tidy(() => tf.mean(tf.cast(tf.greater(margin, 0), "float32")).dataSync()[0]);
+            // The implicit reward margin (beta-scaled), DPO's usual live diagnostic next to accuracy.
+            meanMargin = tf.tidy(() => tf.mean(margin).dataSync()[0]) * config.beta;
             return tf.mean(tf.softplus(tf.mul(margin, -config.beta))) as TF.Scalar;
           },
           true,
@@ -128,7 +131,7 @@ export async function trainDPO(
       });
       losses.push(loss);
       rewardAccuracies.push(accuracy);
-      progress?.tick(1, { loss });
+      progress?.tick(1, { loss, margin: meanMargin, accuracy });
       if (step % 8 === 7) await new Promise((r) => setImmediate(r));
     }
   } finally {

@@ -135,12 +135,13 @@ export async function fitRewardHeads(
       const optimizer = tf.train.adam(config.lr);
       for (let step = 0; step < config.steps; step++) {
         const idx = Array.from({ length: Math.min(config.batchSize, n) }, () => boot[r.int(n)]);
-        tf.tidy(() => {
+        const loss = tf.tidy(() => {
           const xb = tf.tensor2d(Float32Array.from(idx.flatMap((i) => Array.from(x.subarray(i * dim, (i + 1) * dim)))), [idx.length, dim]);
           const yb = tf.tensor1d(Float32Array.from(idx.map((i) => y[i])));
-          optimizer.minimize(() => tf.mean(tf.square(tf.sub(forward(tf, m, xb), yb))) as TF.Scalar, false, [m.w1, m.w2, m.b2]);
+          // The batch's squared error, for live training curves (the same value the step minimises).
+          return optimizer.minimize(() => tf.mean(tf.square(tf.sub(forward(tf, m, xb), yb))) as TF.Scalar, true, [m.w1, m.w2, m.b2])!.dataSync()[0];
         });
-        progress?.tick(1);
+        progress?.tick(1, { loss });
       }
       optimizer.dispose();
       const fitted = tf.tidy(() => forward(tf, m, tf.tensor2d(x, [n, dim])).dataSync() as Float32Array);

@@ -7,6 +7,7 @@
  */
 import { ledgerCounts } from "../oracle/ledger";
 import type { RunContext } from "./context";
+import { HELDOUT_SCORES_FILE, writeHeldoutScores } from "./heldout-scores";
 import { histogram, proxyAgreement, round, type Metrics } from "./evaluate";
 
 /** The proxy half of metrics.json, marked so no reader mistakes it for a whole run's. */
@@ -34,6 +35,7 @@ export const PROXY_METRICS_FILE = "proxy_metrics.json";
 export async function proxyEvalStage(ctx: RunContext): Promise<ProxyMetrics> {
   const on = await proxyAgreement(ctx, "proxy");
   const off = ctx.config.baselines ? await proxyAgreement(ctx, "offpolicy") : undefined;
+  writeHeldoutScores(ctx.file(HELDOUT_SCORES_FILE), [...on.rows, ...(off?.rows ?? [])]);
   const labels = ctx.labels();
   // Paid calls from the journal, as in metrics.json: not label rows (a cached duplicate is free).
   const paid = ledgerCounts(ctx.dir);

@@ -16,6 +16,7 @@ import { selectedIds } from "./query";
 import { ledgerCounts } from "../oracle/ledger";
 import { isExternalPolicy } from "../config";
 import { evalExternal } from "./evaluate-external";
+import { HELDOUT_SCORES_FILE, heldoutRows, writeHeldoutScores } from "./heldout-scores";
 
 export interface Metrics {
   /** Paid expert calls in the ledger (untagged): scored, paid failures, unknown outcomes. */
@@ -110,6 +111,7 @@ export async function proxyAgreement(ctx: RunContext, name: ProxyName) {
   const cal = calibration(s.probs, gold);
   return {
     gold,
+    rows: heldoutRows(name, held, gold, s),
     spearman: spearman(s.mean, gold),
     pairAccuracy: pairAccuracy(held.map((r) => r.prompt_id), gold, s.mean),
     ece: cal.ece,
@@ -133,6 +135,7 @@ export async function evalStage(ctx: RunContext): Promise<Metrics> {
 
   const on = await proxyAgreement(ctx, "proxy");
   const off = baselines ? await proxyAgreement(ctx, "offpolicy") : undefined;
+  writeHeldoutScores(ctx.file(HELDOUT_SCORES_FILE), [...on.rows, ...(off?.rows ?? [])]);
   const labels = ctx.labels();
   const paid = ledgerCounts(ctx.dir);
   const pairs = readPairs(ctx.file("pairs.arrow")).length;

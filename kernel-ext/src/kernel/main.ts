@@ -11,8 +11,6 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { createExecutor } from "tslab/dist/executor";
 import { publishCellSignal } from "./cell-signal";
-import { commRegistry } from "./comms";
-import { COMM_TARGET, type FrontendMessage, type KernelMessage } from "../comm-messages";
 import { createLazyConverters } from "./converter-set";
 import { installDisplay } from "./display-bundle";
 import { CaptureConsole, ProxyrmHandler } from "./handler";
@@ -20,6 +18,7 @@ import { startInterruptWatchdog } from "./interrupt-watchdog";
 import { keepImportsLive } from "./live-imports";
 import { aliasKernelPackageForRequire } from "./module-alias";
 import { ProxyrmServer } from "./server";
+import { registerProxyrmTarget } from "./widgets";
 
 /** Build the converter this long after start-up if no kernel_info_request came. */
 const BUILD_WITHOUT_KERNEL_INFO_MS = 2000;
@@ -82,21 +81,11 @@ function exitWithParent(): void {
 }
 
 /**
- * Comm target `proxyrm`, there from start-up: answers `hello` with the kernel's version. The
- * notebook API may register its own handler for the target in its place.
+ * Comm target `proxyrm`, there from start-up: answers `hello` with the kernel's version and
+ * routes widget messages, each validated first (widgets.ts).
  */
 function registerDefaultTarget(): void {
-  commRegistry().registerTarget(COMM_TARGET, (comm, open) => {
-    const reply = (msg: FrontendMessage | Record<string, unknown>) => {
-      const type = typeof msg?.type === "string" ? msg.type : undefined;
-      const answer: KernelMessage =
-        type === "hello" ? { type: "hello", version: KERNEL_VERSION } : { type: "error", message: `unknown message type ${JSON.stringify(type ?? null)}`, request: type };
-      comm.send(answer);
-    };
-    comm.onMsg = (data) => reply(data as FrontendMessage);
-    const opening = open.data as Partial<FrontendMessage> | undefined;
-    if (opening?.type === "hello") reply(opening as FrontendMessage);
-  });
+  registerProxyrmTarget(KERNEL_VERSION);
 }
 
 if (require.main === module) {

@@ -7,7 +7,14 @@
 import { display, type MimeBundle } from "../display";
 import { plotlyLoader } from "./html";
 
-export { open, ProxyRun } from "./run";
+export { open, ProxyRun, QUERY_LABELS_FILE, QUERY_TAG } from "./run";
+export { ablate, AblationResult, type AblateOptions } from "./lab/ablation";
+export { UncertaintyExplorer, QuerySet, type ExploreOptions, type QueryLabels } from "./lab/uncertainty";
+export { Calibration } from "./lab/calibration";
+export { CostLedger } from "./lab/ledger";
+export { TrainingCurves } from "./lab/training";
+export { LabelWidget } from "./lab/label-widget";
+export { decodeFloat32, decodeInt32 } from "./lab/b64";
 export type {
   DpoResult,
   EmbedResult,
@@ -34,6 +41,7 @@ export type { SelectionPayload, LabelsPayload } from "./views/query";
 export type { ProxyPayload } from "./views/proxy";
 export type { PairsPayload, DpoPayload } from "./views/optimise";
 export type { MetricsPayload } from "./views/metrics";
+export type * from "./lab/payloads";
 export { AbortedError, UserError } from "proxyrm/dist/errors";
 
 /**

@@ -8,7 +8,27 @@ import { inspect } from "node:util";
 import { toMimeBundle as MIME_SYMBOL, type MimeBundle } from "../display";
 
 /** Every kind of `application/vnd.proxyrm.<kind>+json` the notebook API emits. */
-export const KINDS = ["progress", "run", "sft", "generate", "embed", "selection", "labels", "proxy", "pairs", "dpo", "metrics", "table"] as const;
+export const KINDS = [
+  "progress",
+  "run",
+  "sft",
+  "generate",
+  "embed",
+  "selection",
+  "labels",
+  "proxy",
+  "pairs",
+  "dpo",
+  "metrics",
+  "table",
+  // The lab's interactive views (lab/payloads.ts).
+  "uncertainty",
+  "calibration",
+  "training",
+  "ledger",
+  "ablation",
+  "label-widget",
+] as const;
 export type Kind = (typeof KINDS)[number];
 
 /** Version of the JSON payloads; bumped when a field changes meaning or disappears. */

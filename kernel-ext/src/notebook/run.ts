@@ -13,7 +13,8 @@ import { SHARED_STAGES, seedCell } from "proxyrm/dist/ablate/grid";
 import { resolveConfig, type DeepPartial, type PresetName, type RunConfig } from "proxyrm/dist/config";
 import { AbortedError, UserError } from "proxyrm/dist/errors";
 import { RunSession, STAGES } from "proxyrm/dist/pipeline";
-import { readResponses, writeResponses } from "proxyrm/dist/store/arrow-tables";
+import { paidCalls } from "proxyrm/dist/oracle/ledger";
+import { readResponses, writeLabels, writeResponses } from "proxyrm/dist/store/arrow-tables";
 import { writeFileAtomic } from "proxyrm/dist/store/atomic";
 import { readManifest } from "proxyrm/dist/store/manifest";
 import type { MimeBundle } from "../display";
@@ -30,6 +31,11 @@ import { dpoView, pairsView, type DpoPayload, type PairsPayload } from "./views/
 import { embedView, generateView, sftView, type EmbedPayload, type GeneratePayload, type SftPayload } from "./views/policy";
 import { proxyView, type ProxyPayload } from "./views/proxy";
 import { labelsView, selectionView, type LabelsPayload, type SelectionPayload } from "./views/query";
+import { Calibration, calibrationPayload } from "./lab/calibration";
+import { LabelWidget } from "./lab/label-widget";
+import { CostLedger, ledgerPayload } from "./lab/ledger";
+import { savedCurves, teeProgress, TrainingCurves, TrainingDisplay } from "./lab/training";
+import { UncertaintyExplorer, explorerData, type ExploreOptions, type QueryLabels } from "./lab/uncertainty";
 
 export type SftResult = StageResult<SftPayload>;
 export type GenerateResult = StageResult<GeneratePayload>;
@@ -58,7 +64,14 @@ export interface StageOptions {
   signal?: AbortSignal;
   /** Show live progress and the result (default true). */
   display?: boolean;
+  /** Also show live training curves (losses, DPO margin and accuracy) in their own display, updated in place. */
+  curves?: boolean;
 }
+
+/** Responses labelled through a query set are kept here, apart from the strategy's labels.arrow. */
+export const QUERY_LABELS_FILE = "query_labels.arrow";
+/** The ledger tag of query-set calls: a budget of their own, not counted in expert_queries. */
+export const QUERY_TAG = "query";
 
 export interface ForkOptions extends StageOptions {
   strategy?: string;
@@ -111,6 +124,7 @@ function configFor(options: OpenOptions): RunConfig {
 export class ProxyRun implements Displayable {
   private session: RunSession | undefined;
   private queue: Promise<unknown> = Promise.resolve();
+  private readonly widgets: LabelWidget[] = [];
 
   private constructor(
     session: RunSession,
@@ -216,8 +230,88 @@ export class ProxyRun implements Displayable {
     return ProxyRun.start(out, config, this.judgeApiKey, this.dir);
   }
 
+  // ----------------------------------------------------------------------- lab views
+
+  /**
+   * The uncertainty explorer: the pool in 2-D (PCA, or UMAP with `projection: "umap"`) coloured
+   * by the proxy's std, picks and labels marked. Runs the stages through embed first. In the lab
+   * a lasso sets `explorer.querySet()`, which `await querySet.label()` pays to label.
+   */
+  explore(options: ExploreOptions & StageOptions = {}): Promise<UncertaintyExplorer> {
+    return this.exclusive(() =>
+      this.through("embed", "explore", options, () => {
+        const { payload, points } = explorerData(new RunFiles(this.dir, this.config), options);
+        const explorer = new UncertaintyExplorer(payload, (ids, o) => this.labelQuery(ids, o));
+        explorer.htmlPoints = points;
+        return explorer;
+      }),
+    ) as Promise<UncertaintyExplorer>;
+  }
+
+  /** Calibration of the proxy vs the off-policy evaluator on held-out responses (runs through eval). */
+  calibration(options?: StageOptions): Promise<Calibration> {
+    return this.exclusive(() => this.through("eval", "calibration", options, () => new Calibration(calibrationPayload(new RunFiles(this.dir, this.config))))) as Promise<Calibration>;
+  }
+
+  /** The cost ledger as it stands: paid calls and spend against the budget, failures, cache hits. Runs nothing. */
+  ledger(): CostLedger {
+    return new CostLedger(ledgerPayload(new RunFiles(this.dir, this.config)));
+  }
+
+  /** The training curves this run saved (curves.json). Runs nothing; live curves: `run.dpo({ curves: true })`. */
+  curves(): TrainingCurves {
+    return new TrainingCurves(savedCurves(this.dir, new RunFiles(this.dir, this.config).curves()));
+  }
+
+  /**
+   * The labelling widget, for a run whose expert is a person (`config: { oracle: { kind: "human",
+   * person: "alice" } }`): runs through select, then shows the selected tuples one by one in the
+   * lab. Scores go through the paying gate (ledger.jsonl first, then the acknowledgement); when
+   * all are scored, `run.fit()` continues from them.
+   */
+  labelWidget(options?: StageOptions): Promise<LabelWidget> {
+    return this.exclusive(() =>
+      this.through("select", "labelWidget", options, () => {
+        const widget = LabelWidget.open(this.dir);
+        this.widgets.push(widget);
+        return widget;
+      }),
+    ) as Promise<LabelWidget>;
+  }
+
+  /**
+   * Pays the run's oracle for the given pool responses (a lasso's query set), through the same
+   * gate and ledger as every label, tagged "query" with a budget of its own (`budget`, default
+   * one call per response). Labels go to query_labels.arrow; the strategy's labels.arrow and
+   * expert_queries are untouched.
+   */
+  labelQuery(ids: readonly string[], options: { budget?: number; signal?: AbortSignal } = {}): Promise<QueryLabels> {
+    return this.exclusive(async () => {
+      if (this.config.oracle.kind === "human") throw new UserError(`${this.dir}: the expert is a person: score responses with run.labelWidget() or proxyrm label`, { code: "bad-option", blame: "oracle" });
+      const session = await this.sessionNow();
+      const files = new RunFiles(this.dir, this.config);
+      const pool = new Map(files.pool().map((r) => [r.response_id, r]));
+      const rows = [...new Set(ids)].map((id) => {
+        const row = pool.get(id);
+        if (!row) throw new UserError(`labelQuery: ${id} is not a pool response of ${this.dir}`, { code: "bad-option", blame: id });
+        return row;
+      });
+      const budget = options.budget ?? rows.length;
+      if (!(Number.isInteger(budget) && budget >= 0)) throw new UserError(`labelQuery: budget must be an integer >= 0, got ${JSON.stringify(budget)}`, { code: "bad-option", blame: "budget" });
+      const before = paidCalls(this.dir, QUERY_TAG);
+      const gate = session.ctx.gate(before + budget, { tag: QUERY_TAG });
+      const report = await gate.label(session.ctx.judgeItems(rows), options.signal ?? currentSignal());
+      const file = path.join(this.dir, QUERY_LABELS_FILE);
+      const kept = new Map(files.labels(QUERY_LABELS_FILE).map((l) => [l.response_id, l]));
+      for (const l of report.labels) if (!kept.has(l.response_id)) kept.set(l.response_id, l);
+      writeLabels(file, [...kept.values()]);
+      return { labelled: report.labels.length, paid: report.paidNow, file };
+    });
+  }
+
   /** Releases the models this run holds in memory; a later call opens the run again. */
   close(): void {
+    for (const w of this.widgets.splice(0)) w.close();
     this.session?.close();
     this.session = undefined;
   }
@@ -268,17 +362,20 @@ export class ProxyRun implements Displayable {
     // Always a signal: the session keeps the last one it was given, which may be an aborted one.
     const signal = options.signal ?? currentSignal() ?? new AbortController().signal;
     const progress = new ProgressDisplay(this.dir, call, order.slice(0, order.indexOf(target) + 1), (s) => session.isDone(s), options.display !== false);
+    const training = options.curves ? new TrainingDisplay(this.dir) : undefined;
     const paidBefore = expertCalls(new RunFiles(this.dir, this.config).ledger());
     const started = Date.now();
     progress.open();
     try {
-      const ran = await session.runThrough(target, { progress, signal });
+      const ran = await session.runThrough(target, { progress: training ? teeProgress(progress, training) : progress, signal });
+      training?.finish("done");
       const result = await finish({ ran, seconds: Math.round((Date.now() - started) / 100) / 10, paidBefore });
       progress.finish(result[MIME_BUNDLE]());
       if (options.display !== false) Object.defineProperty(result, SHOWN_IN, { value: progress.displayId, configurable: true, writable: true });
       return result;
     } catch (err) {
       const interrupted = err instanceof AbortedError || signal.aborted;
+      training?.finish(interrupted ? "interrupted" : "failed");
       const message = err instanceof Error ? err.message : String(err);
       progress.fail(interrupted ? "interrupted" : "failed", interrupted ? `${message}: call run.${call === "fork" ? "fork(...)" : `${call}()`} again to resume` : message);
       throw err;
