@@ -3,6 +3,12 @@
  * (kernel-ext/schemas/<kind>.schema.json) gets its renderer here and nowhere else.
  */
 import type { View } from './view';
+import { ablationView } from './views/ablation';
+import { calibrationView } from './views/calibration';
+import { labelWidgetView } from './views/label-widget';
+import { ledgerView } from './views/ledger';
+import { trainingView } from './views/training';
+import { uncertaintyView } from './views/uncertainty';
 import { embedView } from './views/embed';
 import { generateView } from './views/generate';
 import { labelsView } from './views/labels';
@@ -28,6 +34,12 @@ export const VIEWS: Record<string, View> = {
   dpo: dpoView,
   metrics: metricsView,
   table: tableView,
+  uncertainty: uncertaintyView,
+  calibration: calibrationView,
+  training: trainingView,
+  ledger: ledgerView,
+  ablation: ablationView,
+  'label-widget': labelWidgetView,
 };
 
 export const mimeTypeOf = (kind: string): string => `application/vnd.proxyrm.${kind}+json`;

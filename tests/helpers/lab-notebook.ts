@@ -44,9 +44,24 @@ export async function capturePayloads(dir: string, seed = 1): Promise<Captured> 
     }
     keep(proxyrm.toMimeBundle(run));
     keep(proxyrm.toMimeBundle(run.table("labels")));
+    keep(proxyrm.toMimeBundle(await run.explore()));
+    keep(proxyrm.toMimeBundle(await run.calibration()));
+    keep(proxyrm.toMimeBundle(run.ledger()));
+    keep(proxyrm.toMimeBundle(run.curves()));
+  } finally {
+    run.close();
+  }
+  const human = await proxyrm.open({ preset: "tiny", seed, out: path.join(dir, "human"), config: { oracle: { kind: "human", person: "alice" }, baselines: false } });
+  try {
+    keep(proxyrm.toMimeBundle(await human.labelWidget({ display: false })));
+  } finally {
+    human.close();
+  }
+  try {
+    // Two proxy-only cells: the smallest sweep that has bands to draw.
+    keep(proxyrm.toMimeBundle(await proxyrm.ablate({ preset: "tiny", strategies: ["random", "coreset-eft"], budgets: [4], seeds: 1, seed, proxyOnly: true, out: path.join(dir, "sweep"), jobs: 2, display: false })));
   } finally {
     setDisplaySink(undefined);
-    run.close();
   }
   return { byKind, progress };
 }
