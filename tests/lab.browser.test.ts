@@ -12,11 +12,22 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { after, before, describe, it } from "node:test";
 import { capturePayloads, notebook, type Cell, type Payload } from "./helpers/lab-notebook";
+import { readLabels } from "../src/store/arrow-tables";
+import type { Page } from "playwright-core";
 import { BIN, ROOT, openBrowser, openNotebook, startLab, type Lab, type Session } from "./helpers/lab-browser";
 
 const XSS_IMG = '<img src=x onerror="window.__proxyrmXss=1">';
 const XSS_SCRIPT = "<script>window.__proxyrmXss=2</script>";
-const KINDS = ["progress", "run", "sft", "generate", "embed", "selection", "labels", "proxy", "pairs", "dpo", "metrics", "table"];
+const KINDS = ["progress", "sft", "generate", "embed", "selection", "labels", "proxy", "pairs", "dpo", "metrics", "run", "table", "uncertainty", "calibration", "ledger", "training", "label-widget", "ablation"];
+const PLOTTED = ["sft", "generate", "embed", "selection", "labels", "proxy", "pairs", "dpo", "metrics", "uncertainty", "calibration", "ledger", "training", "ablation"];
+/** Cells of widgets.ipynb, run live in the proxyrm kernel by the widget tests, in this order. */
+const WIDGET_CELLS = [
+  'import { proxyrm } from "@proxyrm/kernel";\nconst human = await proxyrm.open({ preset: "tiny", seed: 7, out: "human-run", config: { oracle: { kind: "human", person: "alice" }, baselines: false } });\nawait human.labelWidget()',
+  'await human.label();\n"label stage done"',
+  "const explorer = await human.explore();\nexplorer",
+  'explorer.querySet().ids.join(" ")',
+  'await proxyrm.ablate({ preset: "tiny", strategies: ["random", "coreset-eft"], budgets: [4], seeds: 1, seed: 3, proxyOnly: true, out: "sweep", jobs: 2 })',
+];
 
 let dir: string;
 let lab: Lab;
@@ -58,6 +69,7 @@ before(async () => {
     "}",
   ].join("\n");
   fs.writeFileSync(path.join(dir, "live.ipynb"), notebook([{ source: live }]));
+  fs.writeFileSync(path.join(dir, "widgets.ipynb"), notebook(WIDGET_CELLS.map((source) => ({ source }))));
   lab = await startLab(dir);
 });
 
@@ -84,7 +96,7 @@ describe("proxyrm lab in chromium", () => {
     assert.deepEqual(drawn.map((d) => d.kind), [...KINDS, "sft"]);
     for (const d of drawn.slice(0, KINDS.length)) assert.equal(d.state, "true", `${d.kind} rendered`);
     const figures = Object.fromEntries(drawn.slice(0, KINDS.length).map((d) => [d.kind, d.figures > 0]));
-    for (const kind of ["sft", "generate", "embed", "selection", "labels", "proxy", "pairs", "dpo", "metrics"]) assert.ok(figures[kind], `${kind} draws a plotly figure`);
+    for (const kind of PLOTTED) assert.ok(figures[kind], `${kind} draws a plotly figure`);
     assert.equal(drawn[KINDS.length].state, "message");
     assert.match(drawn[KINDS.length].text, /payload version 99, and this @proxyrm\/labextension draws version 1/);
     const labels = await page.$eval('.jp-ProxyrmOutput[data-proxyrm-kind="labels"]', (n) => n.textContent ?? "");
@@ -137,6 +149,113 @@ describe("proxyrm lab in chromium", () => {
     assert.deepEqual(state.x, [1, 2, 3, 4, 5]);
     assert.deepEqual(state.y, [4.5, 4, 3.5, 3, 2.5]);
     assert.match(state.text ?? "", /sft 5\/5/);
+    assert.deepEqual(problems, []);
+  });
+});
+
+/** Runs cell `index` of the open notebook (click into it, Shift+Enter). */
+async function runCell(page: Page, index: number): Promise<void> {
+  await page.click(`.jp-Notebook .jp-Cell:nth-child(${index + 1}) .cm-content`);
+  await page.keyboard.press("Shift+Enter");
+}
+
+async function cellText(page: Page, index: number, pattern: RegExp): Promise<string> {
+  const sel = `.jp-Notebook .jp-Cell:nth-child(${index + 1}) .jp-OutputArea-output`;
+  await page.waitForFunction(([s, re]) => Array.from(document.querySelectorAll(s as string)).some((n) => new RegExp(re as string).test(n.textContent ?? "")), [sel, pattern.source], { timeout: 180_000 });
+  return page.$$eval(sel, (ns) => ns.map((n) => n.textContent ?? "").join("\n"));
+}
+
+describe("proxyrm lab widgets over the proxyrm comm", () => {
+  it("a score given in the labelling widget lands in ledger.jsonl at once and in labels.arrow after the label stage", async () => {
+    const { page, problems } = await session();
+    await openNotebook(page, lab, "widgets.ipynb");
+    await page.waitForSelector(".jp-Notebook .jp-Cell .cm-content", { timeout: 60_000 });
+    await runCell(page, 0);
+    const widget = '.jp-ProxyrmOutput[data-proxyrm-kind="label-widget"]';
+    await page.waitForSelector(`${widget} .jp-proxyrm-label-item[data-response-id]`, { timeout: 180_000 });
+    const given = new Map<string, { score: number; note: string }>();
+    const scores = [4, 2, 5, 0, 3, 1, 4, 2];
+    for (let i = 0; i < scores.length; i++) {
+      const done = await page.$eval(widget, (n) => (n as HTMLElement).dataset.proxyrmLabelDone === "true");
+      if (done) break;
+      const id = await page.$eval(`${widget} .jp-proxyrm-label-item`, (n) => (n as HTMLElement).dataset.responseId!);
+      const acks = await page.$eval(widget, (n) => Number((n as HTMLElement).dataset.proxyrmAcks ?? "0"));
+      await page.click(`${widget} .jp-proxyrm-label-item`);
+      await page.keyboard.press(String(scores[i]));
+      let note = "";
+      if (i === 0) {
+        note = XSS_IMG;
+        await page.fill(`${widget} textarea`, note);
+        await page.focus(`${widget} textarea`);
+        await page.keyboard.press("Control+Enter");
+      } else {
+        await page.keyboard.press("Enter");
+      }
+      await page.waitForFunction(([sel, n]) => Number((document.querySelector(sel as string) as HTMLElement).dataset.proxyrmAcks ?? "0") > (n as number), [widget, acks], { timeout: 60_000 });
+      given.set(id, { score: scores[i], note });
+      // Journal first: the paid call is on disk when the ack is shown.
+      const ledger = fs.readFileSync(path.join(dir, "human-run", "ledger.jsonl"), "utf8");
+      assert.ok(ledger.includes(id), `ledger.jsonl has ${id} once its ack arrived`);
+    }
+    await page.waitForFunction((sel) => (document.querySelector(sel) as HTMLElement).dataset.proxyrmLabelDone === "true", widget, { timeout: 60_000 });
+    assert.ok(given.size >= 1);
+    const lines = fs.readFileSync(path.join(dir, "human-run", "ledger.jsonl"), "utf8").trim().split("\n").map((l) => JSON.parse(l));
+    const paid = lines.filter((l) => l.oracle === "human:alice" && l.response_id && given.has(l.response_id));
+    assert.equal(new Set(paid.map((l) => l.response_id)).size, given.size, "one paid human call per score");
+    await runCell(page, 1);
+    await cellText(page, 1, /label stage done/);
+    const labels = readLabels(path.join(dir, "human-run", "labels.arrow"));
+    assert.equal(labels.length, given.size);
+    for (const l of labels) {
+      assert.equal(l.oracle, "human:alice");
+      assert.equal(l.score, given.get(l.response_id)!.score, `score of ${l.response_id}`);
+    }
+    const first = labels.find((l) => given.get(l.response_id)!.note !== "");
+    assert.ok(first && first.rationale.includes(XSS_IMG), "the note is kept, as text, as the rationale");
+    assert.equal(await page.evaluate(() => (window as unknown as { __proxyrmXss?: number }).__proxyrmXss ?? null), null);
+    assert.deepEqual(problems, []);
+  });
+
+  it("a lasso selection in the uncertainty explorer reaches the kernel as the query set", async () => {
+    const { page, problems } = await session();
+    await openNotebook(page, lab, "widgets.ipynb");
+    await page.waitForSelector(".jp-Notebook .jp-Cell .cm-content", { timeout: 60_000 });
+    await runCell(page, 2);
+    const explorer = '.jp-ProxyrmOutput[data-proxyrm-kind="uncertainty"]';
+    await page.waitForSelector(`${explorer}[data-proxyrm-rendered="true"] .jp-proxyrm-explorer-plot .main-svg`, { timeout: 180_000 });
+    // plotly's own selection event, as a lasso drag emits it: points of the pool trace.
+    const ids = await page.$eval(`${explorer} .jp-proxyrm-explorer-plot`, (gd) => {
+      const g = gd as unknown as { data: { x: ArrayLike<number> }[]; emit: (e: string, d: unknown) => void };
+      const points = [0, 2, 5].map((i) => ({ curveNumber: 0, pointIndex: i, x: g.data[0].x[i] }));
+      g.emit("plotly_selected", { points });
+      return points.map((p) => p.pointIndex);
+    });
+    await page.waitForFunction((sel) => (document.querySelector(sel) as HTMLElement).dataset.proxyrmLassoAck === "3", explorer, { timeout: 60_000 });
+    await runCell(page, 3);
+    const text = await cellText(page, 3, /pool-/);
+    assert.equal((text.match(/pool-\d+-r\d+/g) ?? []).length, ids.length, `the kernel's query set: ${text}`);
+    assert.deepEqual(problems, []);
+  });
+
+  it("a live proxyrm.ablate draws each finished cell into one display, updated in place", async () => {
+    const { page, problems } = await session();
+    await openNotebook(page, lab, "widgets.ipynb");
+    await page.waitForSelector(".jp-Notebook .jp-Cell .cm-content", { timeout: 60_000 });
+    await runCell(page, 4);
+    const live = '.jp-Notebook .jp-Cell:nth-child(5) .jp-ProxyrmOutput[data-proxyrm-kind="ablation"]';
+    await page.waitForSelector(`${live} [data-proxyrm-plot="true"]`, { timeout: 300_000 });
+    await page.$eval(`${live} [data-proxyrm-plot="true"]`, (n) => ((n as HTMLElement).dataset.firstSeen = "yes"));
+    await page.waitForFunction((sel) => /2 of 2 cells/.test(document.querySelector(sel)?.textContent ?? ""), live, { timeout: 300_000 });
+    const state = await page.$eval(live, (n) => ({
+      renders: Number((n as HTMLElement).dataset.proxyrmRenders),
+      same: (n.querySelector('[data-proxyrm-plot="true"]') as HTMLElement).dataset.firstSeen === "yes",
+      options: Array.from(n.querySelectorAll("select option")).map((o) => (o as HTMLOptionElement).value),
+    }));
+    assert.ok(state.renders >= 2, `at least two updates drawn, got ${state.renders}`);
+    assert.ok(state.same, "updates redraw the same figure");
+    assert.ok(state.options.includes("proxy_spearman") && state.options.length >= 2, "a metric selector");
+    await page.selectOption(`${live} select`, state.options.find((o) => o !== "proxy_spearman")!);
+    await page.waitForFunction((sel) => /against budget/.test(document.querySelector(`${sel} .gtitle`)?.textContent ?? ""), live);
     assert.deepEqual(problems, []);
   });
 });

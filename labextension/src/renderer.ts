@@ -41,8 +41,11 @@ export class ProxyrmRenderer extends Widget implements IRenderMime.IRenderer {
     this.slots.get('__message')?.remove();
     this.slots.delete('__message');
     const ctx: ViewContext = { slot: (name, className) => this.slot(name, className), mimeType: this.mimeType, root: this.node };
+    // A performance entry per draw (bench/lab-render.ts reads them; DevTools shows them too).
+    const start = performance.now();
     try {
       await view.render(ctx, payload);
+      performance.measure(`proxyrm:${kind}`, { start, end: performance.now() });
     } catch (err) {
       this.message(`proxyrm: cannot draw this ${kind} output: ${(err as Error).message}`);
       throw err;

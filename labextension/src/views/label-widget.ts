@@ -57,6 +57,8 @@ async function submit(ctx: ViewContext, st: State, widget: string): Promise<void
 
 function build(ctx: ViewContext, p: Payload): State {
   const st: State = { channel: null as unknown as WidgetChannel, item: null, score: null, busy: false };
+  // Slots appear in the order they are first made: tuple and rubric above the controls.
+  for (const name of ['progress', 'item', 'rubric']) ctx.slot(name, name === 'item' ? 'jp-proxyrm-label-item' : name === 'progress' ? 'jp-proxyrm-sub' : undefined);
   const statusLine = () => ctx.slot('status', 'jp-proxyrm-sub');
   st.channel = new WidgetChannel(ctx.root, (msg: KernelMessage) => {
     if ('widget' in msg && msg.widget !== undefined && msg.widget !== p.widget) return;
@@ -92,6 +94,7 @@ function build(ctx: ViewContext, p: Payload): State {
   note.maxLength = 4000;
   note.rows = 2;
   ctx.slot('note').replaceChildren(note);
+  ctx.slot('status', 'jp-proxyrm-sub');
   ctx.root.tabIndex = 0;
   // The notebook's own shortcuts (0-5, Enter) must not see keys typed into the widget.
   ctx.root.setAttribute('data-lm-suppress-shortcuts', 'true');
