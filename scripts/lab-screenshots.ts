@@ -30,7 +30,8 @@ async function main(): Promise<void> {
     Object.assign(lab, await startLab(dir));
     session = await openBrowser();
     const { page } = session;
-    await page.setViewportSize({ width: 1280, height: 1200 });
+    // Tall enough that the longest view (calibration) fits without the status bar over it.
+    await page.setViewportSize({ width: 1280, height: 2400 });
     await openNotebook(page, lab as never, "views.ipynb");
     await page.waitForFunction((n) => document.querySelectorAll('.jp-ProxyrmOutput[data-proxyrm-rendered="true"]').length >= n, kinds.length, { timeout: 180_000 });
     fs.mkdirSync(OUT, { recursive: true });

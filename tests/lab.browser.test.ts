@@ -14,7 +14,7 @@ import { after, before, describe, it } from "node:test";
 import { capturePayloads, notebook, type Cell, type Payload } from "./helpers/lab-notebook";
 import { readLabels } from "../src/store/arrow-tables";
 import type { Page } from "playwright-core";
-import { BIN, ROOT, openBrowser, openNotebook, startLab, type Lab, type Session } from "./helpers/lab-browser";
+import { BIN, ROOT, openBrowser, openNotebook, startLab, waitKernelIdle, type Lab, type Session } from "./helpers/lab-browser";
 
 const XSS_IMG = '<img src=x onerror="window.__proxyrmXss=1">';
 const XSS_SCRIPT = "<script>window.__proxyrmXss=2</script>";
@@ -132,8 +132,7 @@ describe("proxyrm lab in chromium", () => {
     const { page, problems } = await session();
     await openNotebook(page, lab, "live.ipynb");
     await page.waitForSelector(".jp-Notebook .jp-Cell .cm-content", { timeout: 60_000 });
-    // Wait for the proxyrm kernel to be idle before running the cell.
-    await page.waitForFunction(() => document.querySelector(".jp-Notebook-ExecutionIndicator")?.getAttribute("data-status") === "idle", null, { timeout: 120_000 }).catch(() => undefined);
+    await waitKernelIdle(page);
     await page.click(".jp-Notebook .jp-Cell .cm-content");
     await page.keyboard.press("Shift+Enter");
     const first = await page.waitForSelector('.jp-ProxyrmOutput[data-proxyrm-kind="progress"] [data-proxyrm-plot="true"]', { timeout: 120_000 });
@@ -155,6 +154,7 @@ describe("proxyrm lab in chromium", () => {
 
 /** Runs cell `index` of the open notebook (click into it, Shift+Enter). */
 async function runCell(page: Page, index: number): Promise<void> {
+  await waitKernelIdle(page);
   await page.click(`.jp-Notebook .jp-Cell:nth-child(${index + 1}) .cm-content`);
   await page.keyboard.press("Shift+Enter");
 }

@@ -32,12 +32,16 @@ export interface Lab {
   stop: () => Promise<void>;
 }
 
-/** Starts `proxyrm lab --no-browser` serving `notebookDir` and waits for the line it prints. */
+/**
+ * Starts `proxyrm lab --no-browser` serving `notebookDir` and waits for the line it prints. It
+ * runs in `notebookDir`, so its `.jupyter/lab/` state is that folder's own: no two labs (or a
+ * developer's own) share settings, workspaces or the installed extension.
+ */
 export async function startLab(notebookDir: string): Promise<Lab> {
   const port = await freePort();
   const token = `t${Math.random().toString(36).slice(2)}${Date.now().toString(36)}`;
-  const child = spawn(process.execPath, [BIN, "lab", "--port", String(port), "--no-browser", "--notebook-dir", notebookDir], {
-    cwd: ROOT,
+  const child = spawn(process.execPath, [BIN, "lab", "--port", String(port), "--no-browser", "--notebook-dir", "."], {
+    cwd: notebookDir,
     env: { ...process.env, PROXYRM_LAB_TOKEN: token },
     stdio: ["ignore", "pipe", "pipe"],
   });
@@ -105,4 +109,22 @@ export async function openNotebook(page: Page, lab: Lab, name: string): Promise<
   await page.waitForFunction(() => (window as unknown as { jupyterapp?: unknown }).jupyterapp, null, { timeout: 90_000 });
   await page.evaluate(() => (window as unknown as { jupyterapp: { restored: Promise<void> } }).jupyterapp.restored);
   await page.waitForSelector(".jp-Notebook", { timeout: 90_000 });
+}
+
+/**
+ * Waits until the open notebook's kernel is idle and its websocket connected. jupyter-server
+ * 1.23 "nudges" a kernel on each websocket connect; a kernel busy with a cell then cannot answer,
+ * and output sent meanwhile can be lost, so cells are only run against a settled kernel.
+ */
+export async function waitKernelIdle(page: Page): Promise<void> {
+  await page.waitForFunction(
+    () => {
+      type K = { status: string; connectionStatus: string };
+      const app = (window as unknown as { jupyterapp?: { shell: { currentWidget: { sessionContext?: { session?: { kernel?: K | null } | null } } | null } } }).jupyterapp;
+      const kernel = app?.shell.currentWidget?.sessionContext?.session?.kernel;
+      return !!kernel && kernel.status === "idle" && kernel.connectionStatus === "connected";
+    },
+    null,
+    { timeout: 180_000 },
+  );
 }
