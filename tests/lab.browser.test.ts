@@ -20,13 +20,13 @@ const XSS_IMG = '<img src=x onerror="window.__proxyrmXss=1">';
 const XSS_SCRIPT = "<script>window.__proxyrmXss=2</script>";
 const KINDS = ["progress", "sft", "generate", "embed", "selection", "labels", "proxy", "pairs", "dpo", "metrics", "run", "table", "uncertainty", "calibration", "ledger", "training", "label-widget", "ablation"];
 const PLOTTED = ["sft", "generate", "embed", "selection", "labels", "proxy", "pairs", "dpo", "metrics", "uncertainty", "calibration", "ledger", "training", "ablation"];
-/** Cells of widgets.ipynb, run live in the proxyrm kernel by the widget tests, in this order. */
+/** Cells of widgets.ipynb, run live in the proxyrm kernel by the widget tests (each test's cells stand alone). */
 const WIDGET_CELLS = [
   'import { proxyrm } from "@proxyrm/kernel";\nconst human = await proxyrm.open({ preset: "tiny", seed: 7, out: "human-run", config: { oracle: { kind: "human", person: "alice" }, baselines: false } });\nawait human.labelWidget()',
   'await human.label();\n"label stage done"',
-  "const explorer = await human.explore();\nexplorer",
+  'import { proxyrm as api } from "@proxyrm/kernel";\nconst explored = await api.open({ preset: "tiny", seed: 8, out: "explore-run" });\nconst explorer = await explored.explore();\nexplorer',
   'explorer.querySet().ids.join(" ")',
-  'await proxyrm.ablate({ preset: "tiny", strategies: ["random", "coreset-eft"], budgets: [4], seeds: 1, seed: 3, proxyOnly: true, out: "sweep", jobs: 2 })',
+  'import { proxyrm as sweep } from "@proxyrm/kernel";\nawait sweep.ablate({ preset: "tiny", strategies: ["random", "coreset-eft"], budgets: [4], seeds: 1, seed: 3, proxyOnly: true, out: "sweep", jobs: 2 })',
 ];
 
 let dir: string;
