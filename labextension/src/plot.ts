@@ -13,7 +13,14 @@ export type Layout = Record<string, any>;
 let plotly: Promise<Plotly> | null = null;
 
 export function loadPlotly(): Promise<Plotly> {
-  if (!plotly) plotly = import('plotly.js-dist-min').then((m: Plotly) => m.default ?? m);
+  if (!plotly) {
+    const start = performance.now();
+    plotly = import('plotly.js-dist-min').then((m: Plotly) => {
+      // Fetching and parsing the 4.4 MiB chunk, once per page (bench/lab-render.ts reports it apart).
+      performance.measure('proxyrm:plotly-load', { start, end: performance.now() });
+      return m.default ?? m;
+    });
+  }
   return plotly;
 }
 
