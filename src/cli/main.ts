@@ -14,6 +14,7 @@ import { registerReport } from "./report";
 import { registerKernel } from "./kernel";
 import { registerLabel } from "./label";
 import { registerServe } from "./serve";
+import { registerLab } from "./lab";
 
 export async function main(argv: string[]): Promise<number> {
   const program = new Command("proxyrm")
@@ -29,6 +30,7 @@ export async function main(argv: string[]): Promise<number> {
   registerKernel(program);
   registerLabel(program);
   registerServe(program);
+  registerLab(program);
   try {
     await program.parseAsync(argv, { from: "user" });
     return 0;
