@@ -230,7 +230,14 @@ function headline(sections: readonly Section[], manifest: ResultsManifest, defau
   if (defaultRows?.length) {
     const wins = defaultRows.map((r) => wholeRun(r.metrics)?.gold_win_rate).filter((x): x is number => x !== undefined);
     const { mean, halfWidth } = meanInterval(wins);
-    lines.push(`- **Default run** (preset default, seeds ${seedList(seedsOf(defaultRows))}): gold win rate of M2 over M1 ${f3(mean)}${Number.isFinite(halfWidth) ? ` ± ${f3(halfWidth)}` : ""}.`);
+    // Made after issue 11's fixes, so its C3 and C1 stand beside the (older) headline sweep's.
+    const c3Default = claimC3(defaultRows);
+    const c1Default = claimC1(defaultRows);
+    lines.push(
+      `- **Default run** (preset default, seeds ${seedList(seedsOf(defaultRows))}): gold win rate of M2 over M1 ${f3(mean)}${Number.isFinite(halfWidth) ? ` ± ${f3(halfWidth)}` : ""}.` +
+        (c3Default.length ? ` C3 vs expert-only DPO: ${verdictPhrase(c3Default, byBudget)}.` : "") +
+        (c1Default.length ? ` C1 vs the off-policy evaluator: ${verdictPhrase(c1Default, (c) => label(c.metric))}.` : ""),
+    );
   }
   return lines.join("\n");
 }
