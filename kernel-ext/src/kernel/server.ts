@@ -123,12 +123,15 @@ export class ProxyrmServer extends ZmqServer implements DisplayPublisher {
     })();
     const { transport, ip } = this.connInfo;
     const address = (port: number) => `${transport}://${ip}${transport === "ipc" ? "-" : ":"}${port}`;
-    await Promise.all([this.iopub.bind(address(this.connInfo.iopub_port)), this.shell.bind(address(this.connInfo.shell_port)), this.stdin.bind(address(this.connInfo.stdin_port))]);
+    // `starting` goes out before shell can answer anything: a client that saw kernel_info's reply
+    // and flushed iopub must never meet `starting` later, in place of its first request's `busy`.
+    await this.iopub.bind(address(this.connInfo.iopub_port));
+    this.publish("status", { execution_state: "starting" }, null);
+    await Promise.all([this.shell.bind(address(this.connInfo.shell_port)), this.stdin.bind(address(this.connInfo.stdin_port))]);
     if (this.startControl) {
       this.controlThread = this.startControl(this.connInfo, (event) => this.onControlEvent(event));
       await this.controlThread.ready;
     }
-    this.publish("status", { execution_state: "starting" }, null);
   }
 
   /** What the control thread hands over: statuses for iopub, shutdown, its log lines. */
