@@ -8,6 +8,7 @@
  * Loaders are injectable so tests can simulate a missing, broken or backend-less module.
  */
 import type * as TF from "@tensorflow/tfjs";
+import { shareIdentityOnWasm } from "./wasm-identity";
 import { UserError } from "./errors";
 
 export const BACKENDS = ["tensorflow", "webgpu", "wasm", "cpu"] as const;
@@ -163,6 +164,7 @@ const realLoaders: Record<BackendName, BackendLoader> = {
   wasm: async () => {
     const tf = require("@tensorflow/tfjs") as typeof TF;
     require("@tensorflow/tfjs-backend-wasm");
+    shareIdentityOnWasm(tf);
     return activate(tf, "wasm");
   },
   cpu: async () => {

@@ -32,6 +32,12 @@ export const defaultTinyGPTConfig: TinyGPTConfig = {
 type Tensor = TF.Tensor;
 type Tensor2D = TF.Tensor2D;
 
+/** One layer's attention keys and values for the positions seen so far: [B*H, T, hd] each. */
+export interface LayerCache {
+  k: TF.Tensor;
+  v: TF.Tensor;
+}
+
 export class TinyGPT {
   readonly params: Map<string, TF.Variable>;
   private readonly mm2: (a: Tensor, b: Tensor) => Tensor;
@@ -124,32 +130,71 @@ export class TinyGPT {
    * reaching earlier positions). Returns [B*T, D]. Call inside tf.tidy.
    */
   hidden(ids: TF.Tensor2D): Tensor2D {
+    return this.forward(ids).hidden;
+  }
+
+  /**
+   * The forward pass, optionally continuing from `past` (the keys and values of the positions
+   * before `ids`, as returned in `present`): sampling feeds one new token per step instead of
+   * the whole sequence again. Every dense op works row by row and a position's attention row
+   * only reads the keys and values at or before it, so the hidden state of a position is the
+   * same bits either way (tests/sample.kv-cache.test.ts checks this). Call inside tf.tidy.
+   */
+  forward(ids: TF.Tensor2D, past?: readonly LayerCache[]): { hidden: Tensor2D; present: LayerCache[] } {
     const tf = this.tf;
     const { dModel: d, nHead: h, vocabSize: v, nLayer } = this.config;
     const [b, t] = ids.shape;
-    if (t > this.config.blockSize) throw new Error(`sequence of ${t} tokens exceeds blockSize ${this.config.blockSize}`);
+    const start: number = past ? past[0].k.shape[1]! : 0; // positions already seen
+    const total = start + t;
+    if (total > this.config.blockSize) throw new Error(`sequence of ${total} tokens exceeds blockSize ${this.config.blockSize}`);
     const hd = d / h;
     // oneHot+matMul: tf.gather has no wasm gradient (UnsortedSegmentSum).
     const oneHot = tf.cast(tf.oneHot(tf.reshape(ids, [b * t]), v), "float32"); // [B*T, V]
-    const tok = this.mm2(oneHot, this.p("wte")); // [B*T, D]
-    const pos = tf.slice(this.p("wpe"), [0, 0], [t, d]); // [T, D]
+    const tok = this.embedTokens(oneHot as Tensor2D); // [B*T, D]
+    const pos = tf.slice(this.p("wpe"), [start, 0], [t, d]); // [T, D]
     let x = tf.reshape(tf.add(tf.reshape(tok, [b, t, d]), pos), [b * t, d]); // [B*T, D]
-    const causal = tf.linalg.bandPart(tf.ones([t, t]), -1, 0); // lower triangle of ones
-    const maskBias = tf.mul(tf.sub(1, causal), -1e9); // [T, T]
+    // Row i (absolute position start+i) sees columns 0..start+i: a lower band over [T, start+T].
+    const causal = tf.linalg.bandPart(tf.ones([t, total]), -1, start); // ones where column <= start + row
+    const maskBias = tf.mul(tf.sub(1, causal), -1e9); // [T, start+T]
     const heads = (m: Tensor) => tf.reshape(tf.transpose(tf.reshape(m, [b, t, h, hd]), [0, 2, 1, 3]), [b * h, t, hd]);
+    const present: LayerCache[] = [];
     for (let l = 0; l < nLayer; l++) {
       const a = this.layerNorm(x, this.p(`h${l}.ln1`));
       const q = heads(this.mm2(a, this.p(`h${l}.wq`))); // [B*H, T, hd]
-      const k = heads(this.mm2(a, this.p(`h${l}.wk`)));
-      const vv = heads(this.mm2(a, this.p(`h${l}.wv`)));
-      const scores = tf.add(tf.mul(this.mm3(q, tf.transpose(k, [0, 2, 1])), 1 / Math.sqrt(hd)), maskBias); // [B*H, T, T]
+      let k = heads(this.mm2(a, this.p(`h${l}.wk`)));
+      let vv = heads(this.mm2(a, this.p(`h${l}.wv`)));
+      if (past) {
+        k = tf.concat([past[l].k, k], 1); // [B*H, start+T, hd]
+        vv = tf.concat([past[l].v, vv], 1);
+      }
+      present.push({ k, v: vv });
+      const scores = tf.add(tf.mul(this.mm3(q, tf.transpose(k, [0, 2, 1])), 1 / Math.sqrt(hd)), maskBias); // [B*H, T, start+T]
       const att = this.mm3(tf.softmax(scores), vv); // [B*H, T, hd]
       const merged = tf.reshape(tf.transpose(tf.reshape(att, [b, h, t, hd]), [0, 2, 1, 3]), [b * t, d]);
       x = tf.add(x, this.mm2(merged, this.p(`h${l}.wo`)));
       const m = this.layerNorm(x, this.p(`h${l}.ln2`));
       x = tf.add(x, this.mm2(tf.relu(this.mm2(m, this.p(`h${l}.w1`))), this.p(`h${l}.w2`)));
     }
-    return this.layerNorm(x, this.p("lnf")) as Tensor2D; // [B*T, D]
+    return { hidden: this.layerNorm(x, this.p("lnf")) as Tensor2D, present }; // [B*T, D]
+  }
+
+  /**
+   * oneHot [B*T, V] x wte. Only wte needs a gradient: mm2 would also compute the one-hot
+   * input's, a matMul per step thrown away. The weight's gradient is mm2's own expression, so
+   * the bits are the same.
+   */
+  private embedTokens(oneHot: Tensor2D): Tensor2D {
+    const tf = this.tf;
+    // The one-hot is saved for the backward pass (the forward's intermediates are disposed
+    // before it runs), through tfjs's save: on wasm a reference, not a copy (wasm-identity.ts).
+    const embed = tf.customGrad((wte, save) => {
+      (save as TF.GradSaveFunc)([oneHot]);
+      return {
+        value: tf.matMul(oneHot, wte as Tensor2D),
+        gradFunc: (dy, saved) => tf.matMul(tf.transpose(saved[0] as Tensor2D), dy as Tensor2D),
+      };
+    }) as (wte: Tensor) => Tensor2D;
+    return embed(this.p("wte"));
   }
 
   /** Logits [rows, V] for hidden states [rows, D]. */

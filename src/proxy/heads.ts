@@ -11,6 +11,7 @@ import { Rng } from "../rng";
 import { readFloats } from "../tensor-read";
 import type { Progress } from "../progress";
 import { SCORE_LEVELS, type JudgeQuery, type ProxyEvaluator, type ProxyScores } from "./types";
+import { FlatAdam } from "../flat-adam";
 
 export interface HeadsConfig {
   members: number;
@@ -159,7 +160,7 @@ export async function fitRewardHeads(
       };
       const m: Member = { w1: init(dim, config.hidden), w2: init(config.hidden, 1), b2: tf.tidy(() => tf.variable(tf.tensor1d([mean]))) };
       const boot = Array.from({ length: n }, () => r.int(n)); // bootstrap resample
-      const optimizer = tf.train.adam(config.lr);
+      const optimizer = new FlatAdam(tf, config.lr);
       // Pushed before training so an interrupt mid-member disposes its variables with the others.
       members.push(m);
       for (let step = 0; step < config.steps; step++) {
