@@ -43,7 +43,7 @@ export function benchEndToEnd(preset: "smoke" | "default", seed: number, log: (l
       backend: manifest.backend,
       wallSeconds: round(wallSeconds, 1),
       stages,
-      peakRssMiB: Math.round(Number(fs.readFileSync(rssFile, "utf8")) / 2 ** 20),
+      peakRssMiB: Math.round((JSON.parse(fs.readFileSync(rssFile, "utf8")) as { maxRssBytes: number }).maxRssBytes / 2 ** 20),
       loadBefore,
       loadAfter: load(),
     };

@@ -14,6 +14,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { benchArrowIo } from "./arrow-io";
 import { benchBandwidth } from "./bandwidth";
+import { benchBeforeAfter } from "./before-after";
 import { benchEndToEnd } from "./end-to-end";
 import { benchHeads } from "./heads";
 import { KCENTER_CASES, benchKCenter } from "./kcenter";
@@ -21,7 +22,7 @@ import { machineInfo, type MachineInfo } from "./machine";
 import { benchTinyGpt } from "./tinygpt";
 import { writeBenchmarksDoc } from "../scripts/bench-doc";
 
-export const SECTIONS = ["kcenter", "bandwidth", "heads", "tinygpt", "arrow", "smoke", "default"] as const;
+export const SECTIONS = ["kcenter", "bandwidth", "heads", "tinygpt", "arrow", "smoke", "default", "speedup"] as const;
 export type SectionName = (typeof SECTIONS)[number];
 
 export interface Section {
@@ -45,6 +46,7 @@ const runners: Record<SectionName, (log: (line: string) => void) => unknown | Pr
   arrow: benchArrowIo,
   smoke: (log) => benchEndToEnd("smoke", 1, log),
   default: (log) => benchEndToEnd("default", 1, log),
+  speedup: (log) => benchBeforeAfter(log),
 };
 
 function parseOnly(argv: string[]): SectionName[] {

@@ -7,6 +7,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import type { ArrowIoResult } from "../bench/arrow-io";
+import type { BeforeAfterResult } from "../bench/before-after";
 import type { BandwidthResult } from "../bench/bandwidth";
 import type { EndToEndResult } from "../bench/end-to-end";
 import type { HeadsResult } from "../bench/heads";
@@ -33,6 +34,7 @@ interface Results {
     arrow?: Section<ArrowIoResult>;
     smoke?: Section<EndToEndResult>;
     default?: Section<EndToEndResult>;
+    speedup?: Section<BeforeAfterResult>;
   };
 }
 
@@ -177,6 +179,38 @@ function endToEnd(smoke: Section<EndToEndResult> | undefined, dflt: Section<EndT
   ].join("\n");
 }
 
+function speedup(s: Section<BeforeAfterResult> | undefined): string {
+  if (!s) return missing("speedup");
+  const d = s.data;
+  const stages = [...new Set(d.seeds.flatMap((r) => [...Object.keys(r.before.stages), ...Object.keys(r.after.stages)]))];
+  const ratio = (a: number, b: number) => (a > 0 ? (b / a).toFixed(2) : "");
+  const sum = (pick: (r: BeforeAfterResult["seeds"][number]) => number) => d.seeds.reduce((a, r) => a + pick(r), 0);
+  const rows = [
+    ...stages.map((stage) => {
+      const before = sum((r) => r.before.stages[stage] ?? 0);
+      const after = sum((r) => r.after.stages[stage] ?? 0);
+      return [stage, ...d.seeds.flatMap((r) => [r.before.stages[stage] ?? "", r.after.stages[stage] ?? ""]), ratio(before, after)];
+    }),
+    ["**wall**", ...d.seeds.flatMap((r) => [`**${r.before.wallSeconds}**`, `**${r.after.wallSeconds}**`]), `**${ratio(sum((r) => r.before.wallSeconds), sum((r) => r.after.wallSeconds))}**`],
+    ["CPU seconds", ...d.seeds.flatMap((r) => [r.before.cpuSeconds, r.after.cpuSeconds]), ratio(sum((r) => r.before.cpuSeconds), sum((r) => r.after.cpuSeconds))],
+    ["peak RSS (MiB)", ...d.seeds.flatMap((r) => [r.before.peakRssMiB, r.after.peakRssMiB]), ""],
+  ];
+  return [
+    when(s),
+    "",
+    `The ${d.preset} run on commit ${d.reference} (before) and on this build (after), each seed on both builds at`,
+    "once, one per core, so both see the same load (`node --import tsx bench/run.ts --only speedup`). The last column is",
+    "after / before over all seeds. The speed-ups change no result: a seed's artefacts are compared file by file.",
+    "",
+    table(["stage (s)", ...d.seeds.flatMap((r) => [`seed ${r.seed} before`, `seed ${r.seed} after`]), "after / before"], rows),
+    "",
+    ...d.seeds.map(
+      (r) =>
+        `- Seed ${r.seed}: ${r.differingFiles.length === 0 ? `all ${r.comparedFiles} artefacts identical (sha256; the manifest and report hold times)` : `**${r.differingFiles.length} of ${r.comparedFiles} artefacts differ**: ${r.differingFiles.join(", ")}`}; load ${r.loadBefore} before, ${r.loadAfter} after.`,
+    ),
+  ].join("\n");
+}
+
 export function buildBenchmarksDoc(results: Results): string {
   const s = results.sections;
   return `${[
@@ -212,6 +246,10 @@ export function buildBenchmarksDoc(results: Results): string {
     "## End to end: smoke and default runs",
     "",
     endToEnd(s.smoke, s.default),
+    "",
+    "## The default run before and after the speed-ups",
+    "",
+    speedup(s.speedup),
   ].join("\n")}\n`;
 }
 
