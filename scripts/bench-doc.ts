@@ -34,7 +34,7 @@ interface Results {
     arrow?: Section<ArrowIoResult>;
     smoke?: Section<EndToEndResult>;
     default?: Section<EndToEndResult>;
-    speedup?: Section<BeforeAfterResult>;
+    speedup?: Section<BeforeAfterResult[]>;
   };
 }
 
@@ -179,9 +179,12 @@ function endToEnd(smoke: Section<EndToEndResult> | undefined, dflt: Section<EndT
   ].join("\n");
 }
 
-function speedup(s: Section<BeforeAfterResult> | undefined): string {
+function speedup(s: Section<BeforeAfterResult[]> | undefined): string {
   if (!s) return missing("speedup");
-  const d = s.data;
+  return [when(s), "", ...s.data.map(speedupTable)].join("\n");
+}
+
+function speedupTable(d: BeforeAfterResult): string {
   const stages = [...new Set(d.seeds.flatMap((r) => [...Object.keys(r.before.stages), ...Object.keys(r.after.stages)]))];
   const ratio = (a: number, b: number) => (a > 0 ? (b / a).toFixed(2) : "");
   const sum = (pick: (r: BeforeAfterResult["seeds"][number]) => number) => d.seeds.reduce((a, r) => a + pick(r), 0);
@@ -196,7 +199,7 @@ function speedup(s: Section<BeforeAfterResult> | undefined): string {
     ["peak RSS (MiB)", ...d.seeds.flatMap((r) => [r.before.peakRssMiB, r.after.peakRssMiB]), ""],
   ];
   return [
-    when(s),
+    `### ${d.preset}`,
     "",
     `The ${d.preset} run on commit ${d.reference} (before) and on this build (after), each seed on both builds at`,
     "once, one per core, so both see the same load (`node --import tsx bench/run.ts --only speedup`). The last column is",
@@ -208,6 +211,7 @@ function speedup(s: Section<BeforeAfterResult> | undefined): string {
       (r) =>
         `- Seed ${r.seed}: ${r.differingFiles.length === 0 ? `all ${r.comparedFiles} artefacts identical (sha256; the manifest and report hold times)` : `**${r.differingFiles.length} of ${r.comparedFiles} artefacts differ**: ${r.differingFiles.join(", ")}`}; load ${r.loadBefore} before, ${r.loadAfter} after.`,
     ),
+    "",
   ].join("\n");
 }
 
