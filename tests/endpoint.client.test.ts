@@ -205,10 +205,21 @@ describe("EndpointClient against a local server", () => {
     await assert.rejects(first, (e: unknown) => e instanceof CallAbortedError && e.mayHaveBilled === true);
     server.script = [{ status: 503 }];
     const backoff = new AbortController();
-    const waiting = client({ backoffMs: 60_000 }).post("/x", {}, backoff.signal);
-    while (server.replied < 1) await new Promise((r) => setTimeout(r, 5));
+    // The client's wait between attempts, faked: it says when the client is in it, with no clock.
+    const waits: number[] = [];
+    let inWait!: () => void;
+    const waitEntered = new Promise<void>((resolve) => (inWait = resolve));
+    const wait = (ms: number, signal?: AbortSignal) =>
+      new Promise<void>((_, reject) => {
+        waits.push(ms);
+        signal!.addEventListener("abort", () => reject(signal!.reason), { once: true });
+        inWait();
+      });
+    const waiting = client({ backoffMs: 60_000, wait }).post("/x", {}, backoff.signal);
+    await waitEntered;
     // The 503 is answered; the client now waits 30-60 s before its retry: abort in that wait.
-    await new Promise((r) => setTimeout(r, 200));
+    assert.equal(server.replied, 1);
+    assert.ok(waits.length === 1 && waits[0] >= 30_000 && waits[0] <= 60_000, `one backoff of 30-60 s, got ${waits.join(", ")}`);
     backoff.abort();
     await assert.rejects(waiting, (e: unknown) => e instanceof CallAbortedError && e.mayHaveBilled === false);
   });

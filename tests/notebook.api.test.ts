@@ -15,6 +15,8 @@ import { resolveConfig, runPipeline } from "proxyrm/dist/pipeline";
 import { readPrompts, writePrompts } from "proxyrm/dist/store/arrow-tables";
 import { setDisplaySink, type MimeBundle } from "../kernel-ext/src/display";
 import * as proxyrm from "../kernel-ext/src/notebook";
+import { ProgressDisplay } from "../kernel-ext/src/notebook/progress";
+import { FakeClock } from "./helpers/fake-clock";
 import { loadSchema, validate } from "./helpers/schemas";
 
 const SEED = 1;
@@ -193,19 +195,56 @@ describe("progress displays", () => {
     }
   });
 
-  it("progress reports the running stage and its reporter's counts; updates within a step are at least UPDATE_INTERVAL_MS apart", () => {
+  it("progress reports the running stage and its reporter's counts on one display", () => {
     const sft = displaysA.get("sft")!.slice(0, -1).map((d) => d.bundle[proxyrm.mimeType("progress")] as proxyrm.ProgressPayload);
     assert.deepEqual(sft[0].stages, [{ name: "world", state: "running" }, { name: "sft", state: "pending" }]);
     const reporting = sft.filter((p) => p.current?.label === "sft");
     assert.ok(reporting.length > 0, "a progress update from the sft reporter");
     assert.ok(reporting.every((p) => p.current!.total === CONFIG.sft.steps && p.stages[1].state === "running"));
-    const label = (d: Shown) => (d.bundle[proxyrm.mimeType("progress")] as proxyrm.ProgressPayload).current?.label;
-    for (const displays of displaysA.values()) {
-      const progress = displays.slice(0, -1);
-      for (let i = 1; i < progress.length; i++) {
-        // A new step shows at once; ticks of one step are throttled.
-        if (label(progress[i]) === label(progress[i - 1])) assert.ok(progress[i].at - progress[i - 1].at >= proxyrm.UPDATE_INTERVAL_MS - 5, `throttled: ${String(label(progress[i]))} at ${i}, ${progress[i].at - progress[i - 1].at} ms apart`);
+  });
+
+  it("progress throttle, on a fake clock: a new step shows at once, ticks of one step at most one update per UPDATE_INTERVAL_MS, nothing after the end", () => {
+    const clock = new FakeClock(10_000);
+    const display = new ProgressDisplay("run", "sft", ["world", "sft"], () => false, true, clock);
+    const seen: { at: number; label: string | undefined; done: number | undefined; status: string }[] = [];
+    onDisplay = (bundle) => {
+      const p = bundle[proxyrm.mimeType("progress")] as proxyrm.ProgressPayload | undefined;
+      seen.push({ at: clock.now() - 10_000, label: p?.current?.label, done: p?.current?.done, status: p?.status ?? "result" });
+    };
+    try {
+      display.open();
+      display.start("sft", 100);
+      // A tick every 7 ms for 700 ms: shown at 200, 400, 600 (the ticks so far), the rest at 800.
+      for (let i = 0; i < 100; i++) {
+        display.tick(1);
+        clock.advance(7);
       }
+      clock.advance(100);
+      assert.deepEqual(seen.map((s) => [s.at, s.label, s.done]), [[0, undefined, undefined], [0, "sft", 0], [200, "sft", 29], [400, "sft", 58], [600, "sft", 86], [800, "sft", 100]]);
+      // A new step 10 ms after a tick shows at once and drops the tick's deferred update.
+      seen.length = 0;
+      clock.advance(50);
+      display.tick(1);
+      clock.advance(10);
+      display.start("score", 10);
+      clock.advance(1000);
+      assert.deepEqual(seen.map((s) => [s.at, s.label, s.done]), [[860, "score", 0]]);
+      // UPDATE_INTERVAL_MS after the last update a tick shows at once; one tick sooner waits its turn.
+      display.tick(1);
+      clock.advance(proxyrm.UPDATE_INTERVAL_MS - 1);
+      display.tick(1);
+      assert.deepEqual(seen.map((s) => [s.at, s.done]), [[860, 0], [1860, 1]]);
+      clock.advance(1);
+      assert.deepEqual(seen.map((s) => [s.at, s.done]), [[860, 0], [1860, 1], [1860 + proxyrm.UPDATE_INTERVAL_MS, 2]]);
+      // The result ends the display at once; later ticks show nothing and leave no timer.
+      display.tick(1);
+      display.finish({ "text/plain": "done" });
+      display.tick(1);
+      clock.advance(1000);
+      assert.deepEqual(seen.slice(3).map((s) => s.status), ["result"]);
+      assert.equal(clock.pending, 0);
+    } finally {
+      onDisplay = undefined;
     }
   });
 

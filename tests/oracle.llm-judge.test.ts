@@ -205,7 +205,8 @@ describe("LlmJudgeOracle against a local OpenAI-compatible server", () => {
   });
 
   test("429 with Retry-After as an HTTP date then ok", { timeout: 10_000 }, async () => {
-    server.script = [{ status: 429, body: "slow down", headers: { "retry-after": new Date(Date.now() - 1000).toUTCString() } }];
+    // A fixed date long past, so no clock is read: the client must retry at once.
+    server.script = [{ status: 429, body: "slow down", headers: { "retry-after": "Wed, 21 Oct 2015 07:28:00 GMT" } }];
     // A 10-minute backoff: only the date (already past) lets this finish inside the test timeout.
     const outcome = await judge({ backoffMs: 600_000 });
     assert.ok(outcome.ok);

@@ -23,5 +23,7 @@ export type {
   TrainingPayload,
   TrainingSeries,
   TrainingStatus,
+  UncertaintyLabel,
   UncertaintyPayload,
+  UncertaintyPick,
 } from "./notebook/lab/payloads";

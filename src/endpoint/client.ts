@@ -34,6 +34,11 @@ export interface EndpointOptions {
   breakerThreshold?: number;
   /** Jitter source in [0, 1); Math.random by default (jitter only moves waits, never results). */
   random?: () => number;
+  /**
+   * The wait between attempts; rejects when `signal` aborts. node:timers/promises' setTimeout by
+   * default; a test passes its own to know when the client is waiting, without a wall clock.
+   */
+  wait?: (ms: number, signal?: AbortSignal) => Promise<void>;
 }
 
 /**
@@ -143,6 +148,7 @@ export class EndpointClient {
   private readonly maxBackoffMs: number;
   private readonly breakerThreshold: number;
   private readonly random: () => number;
+  private readonly wait: (ms: number, signal?: AbortSignal) => Promise<void>;
   private readonly slots: Slots;
   /** Transport failures since the last reply of any kind. */
   private consecutiveFailures = 0;
@@ -165,6 +171,7 @@ export class EndpointClient {
     this.maxBackoffMs = options.maxBackoffMs ?? 60_000;
     this.breakerThreshold = options.breakerThreshold ?? 5;
     this.random = options.random ?? Math.random;
+    this.wait = options.wait ?? ((ms, signal) => sleep(ms, undefined, { signal }));
     const concurrency = options.concurrency ?? 8;
     checkCount(`${this.role} timeoutMs`, this.timeoutMs, 1);
     checkCount(`${this.role} retries`, this.retries, 0);
@@ -224,7 +231,7 @@ export class EndpointClient {
           return { billed: false, error: this.redact(`${method} ${url}: ${result.error} after ${tries} ${tries === 1 ? "try" : "tries"}`), retryable: true, attempts: attempt };
         }
         try {
-          await sleep(this.waitMs(attempt, result.retryAfterMs), undefined, { signal });
+          await this.wait(this.waitMs(attempt, result.retryAfterMs), signal);
         } catch (error) {
           if (signal?.aborted) throw new CallAbortedError("request", false);
           throw error;

@@ -4,6 +4,7 @@
  */
 import { groupBy } from "../group-by";
 import { SCORE_LEVELS } from "../proxy/types";
+import type { ReliabilityBin } from "./reliability-bin";
 
 /** Ranks 1..n with ties given their average rank. */
 export function averageRanks(values: ArrayLike<number>): Float64Array {
@@ -71,13 +72,7 @@ export function pairAccuracy(groups: ArrayLike<string>, gold: ArrayLike<number>,
   return total === 0 ? NaN : right / total;
 }
 
-export interface ReliabilityBin {
-  lo: number;
-  hi: number;
-  count: number;
-  confidence: number;
-  accuracy: number;
-}
+export type { ReliabilityBin };
 
 /**
  * Expected calibration error on the top-class probability of the 6-way score distribution:

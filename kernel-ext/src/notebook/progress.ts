@@ -7,6 +7,7 @@
 import { randomBytes } from "node:crypto";
 import type { Progress } from "proxyrm/dist/progress";
 import { display, type MimeBundle } from "../display";
+import { realClock, type Clock } from "./clock";
 import { html, num, section } from "./html";
 import { makeBundle, PAYLOAD_VERSION, type Payload } from "./mime";
 
@@ -39,9 +40,9 @@ export class ProgressDisplay implements Progress {
   private status: CallStatus = "running";
   private current: ProgressPayload["current"] = null;
   private message: string | null = null;
-  private readonly started = Date.now();
-  private lastShown = 0;
-  private timer: NodeJS.Timeout | undefined;
+  private readonly started: number;
+  private lastShown = -Infinity;
+  private timer: unknown;
   private shown = false;
   private closed = false;
 
@@ -51,7 +52,10 @@ export class ProgressDisplay implements Progress {
     private readonly stages: readonly string[],
     private readonly isDone: (stage: string) => boolean,
     private readonly enabled = true,
-  ) {}
+    private readonly clock: Clock = realClock,
+  ) {
+    this.started = clock.now();
+  }
 
   /** Shows the display (status running) before the first stage starts. */
   open(): void {
@@ -61,8 +65,7 @@ export class ProgressDisplay implements Progress {
   start(label: string, total: number): void {
     this.current = { label, done: 0, total, info: {} };
     if (this.closed) return;
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = undefined;
+    this.cancelTimer();
     this.show();
   }
 
@@ -101,7 +104,7 @@ export class ProgressDisplay implements Progress {
       status: this.status,
       stages,
       current: this.current && { ...this.current, info: { ...this.current.info } },
-      seconds: Math.round((Date.now() - this.started) / 100) / 10,
+      seconds: Math.round((this.clock.now() - this.started) / 100) / 10,
       message: this.message,
     };
   }
@@ -125,28 +128,31 @@ export class ProgressDisplay implements Progress {
   }
 
   private close(bundle: MimeBundle): void {
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = undefined;
+    this.cancelTimer();
     this.closed = true;
     if (this.enabled) display(bundle, { displayId: this.displayId, update: this.shown });
     this.shown = true;
   }
 
   private schedule(): void {
-    if (this.closed || this.timer) return;
-    const wait = this.lastShown + UPDATE_INTERVAL_MS - Date.now();
+    if (this.closed || this.timer !== undefined) return;
+    const wait = this.lastShown + UPDATE_INTERVAL_MS - this.clock.now();
     if (wait <= 0) this.show();
     else {
-      this.timer = setTimeout(() => {
+      this.timer = this.clock.after(wait, () => {
         this.timer = undefined;
         if (!this.closed) this.show();
-      }, wait);
-      this.timer.unref();
+      });
     }
   }
 
+  private cancelTimer(): void {
+    if (this.timer !== undefined) this.clock.cancel(this.timer);
+    this.timer = undefined;
+  }
+
   private show(): void {
-    this.lastShown = Date.now();
+    this.lastShown = this.clock.now();
     if (this.enabled) display(this.bundle(), { displayId: this.displayId, update: this.shown });
     this.shown = true;
   }

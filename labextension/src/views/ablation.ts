@@ -8,9 +8,8 @@ import { escapePlotlyText } from '../escape';
 import { draw, type Trace } from '../plot';
 import type { Payload, View, ViewContext } from '../view';
 import { header } from './common';
+import type { AblationBand, AblationCellRow } from '@proxyrm/kernel/dist/notebook/lab/payloads';
 
-type Band = { strategy: string; budget: number; metric: string; n: number; mean: number; lo: number; hi: number };
-type CellResult = { strategy: string; budget: number; seed: number; values: Record<string, number | null> };
 
 const chosen = new WeakMap<HTMLElement, string>();
 const latest = new WeakMap<HTMLElement, Payload>();
@@ -22,8 +21,8 @@ function rgba(hex: string, alpha: number): string {
 }
 
 async function drawMetric(ctx: ViewContext, p: Payload, metric: string): Promise<void> {
-  const bands = (p.bands as Band[]).filter((b) => b.metric === metric);
-  const cells = p.cells as CellResult[];
+  const bands = (p.bands as AblationBand[]).filter((b) => b.metric === metric);
+  const cells = p.cells as AblationCellRow[];
   const label = (p.metrics as { name: string; label: string }[]).find((m) => m.name === metric)?.label ?? metric;
   const traces: Trace[] = [];
   (p.strategies as string[]).forEach((strategy, i) => {

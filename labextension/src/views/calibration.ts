@@ -7,9 +7,8 @@ import { fmt } from '../dom';
 import { draw, type Trace } from '../plot';
 import type { View } from '../view';
 import { header, scoreHistogram } from './common';
+import type { EvaluatorCalibration } from '@proxyrm/kernel/dist/notebook/lab/payloads';
 
-type Bin = { lo: number; hi: number; count: number; confidence: number; accuracy: number };
-type Model = { ece: number; bins: Bin[]; mean: number[]; std: number[]; coverage: { one_sigma: number; two_sigma: number }; std_error_spearman: number | null };
 
 const pct = (x: number) => `${(x * 100).toFixed(0)}%`;
 
@@ -17,8 +16,8 @@ export const calibrationView: View = {
   versions: [1],
   async render(ctx, p) {
     const gold = p.heldout.gold as number[];
-    const models: [string, Model][] = [['on-policy proxy', p.proxy as Model]];
-    if (p.offpolicy) models.push(['off-policy evaluator', p.offpolicy as Model]);
+    const models: [string, EvaluatorCalibration][] = [['on-policy proxy', p.proxy as EvaluatorCalibration]];
+    if (p.offpolicy) models.push(['off-policy evaluator', p.offpolicy as EvaluatorCalibration]);
     header(ctx, 'calibration on held-out responses', p, [
       ['held-out responses', gold.length],
       ...models.flatMap(([name, m]): [string, number | string | null][] => [

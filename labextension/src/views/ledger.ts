@@ -2,8 +2,8 @@
 import { draw } from '../plot';
 import type { View } from '../view';
 import { header } from './common';
+import type { LedgerCall } from '@proxyrm/kernel/dist/notebook/lab/payloads';
 
-type Call = { call: number; tag: string | null; response_id: string; oracle: string; status: string; paid: boolean; cost: number; paid_so_far: number; spend_so_far: number };
 
 export const ledgerView: View = {
   versions: [1],
@@ -21,7 +21,7 @@ export const ledgerView: View = {
       ['other paid (baselines)', t.other_paid],
       ['other spend', t.other_spend],
     ]);
-    const calls = p.calls as Call[];
+    const calls = p.calls as LedgerCall[];
     const main = calls.filter((c) => c.tag === null);
     const failed = calls.filter((c) => c.status === 'no-score' || c.status === 'unknown');
     const budgetSpend = p.budget * p.price;

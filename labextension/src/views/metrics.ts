@@ -6,10 +6,10 @@
 import { draw, type Trace } from '../plot';
 import type { View } from '../view';
 import { header, scoreHistogram } from './common';
+import type { ReliabilityBin } from '@proxyrm/kernel/dist/notebook/lab/payloads';
 
-type Bin = { lo: number; hi: number; count: number; confidence: number; accuracy: number };
 
-function reliabilityTrace(name: string, bins: Bin[]): Trace {
+function reliabilityTrace(name: string, bins: ReliabilityBin[]): Trace {
   const used = bins.filter((b) => b.count > 0);
   return {
     type: 'scatter', mode: 'lines+markers', name,

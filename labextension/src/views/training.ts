@@ -7,14 +7,14 @@ import { escapePlotlyText } from '../escape';
 import { draw, type Trace } from '../plot';
 import type { View } from '../view';
 import { header } from './common';
+import type { TrainingSeries } from '@proxyrm/kernel/dist/notebook/lab/payloads';
 
-type Series = { name: string; metric: 'loss' | 'margin' | 'accuracy'; values: (number | null)[] };
 const METRICS = ['loss', 'margin', 'accuracy'] as const;
 
 export const trainingView: View = {
   versions: [1],
   async render(ctx, p) {
-    const series = p.series as Series[];
+    const series = p.series as TrainingSeries[];
     header(ctx, `training curves: ${p.status}${p.current ? ` (training ${p.current})` : ''}`, p, series.map((s) => [`${s.name} ${s.metric} (last)`, s.values.length ? s.values[s.values.length - 1] : null]));
     const used = METRICS.filter((m) => series.some((s) => s.metric === m));
     const traces: Trace[] = series.map((s) => {

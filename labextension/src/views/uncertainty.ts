@@ -13,9 +13,8 @@ import { el, fmt } from '../dom';
 import { draw, loadPlotly, type Trace } from '../plot';
 import type { Payload, View } from '../view';
 import { header } from './common';
+import type { UncertaintyLabel, UncertaintyPick } from '@proxyrm/kernel/dist/notebook/lab/payloads';
 
-type Pick = { index: number; round: number; rank: number };
-type Label = { index: number; score: number; rationale: string; oracle: string };
 
 const channels = new WeakMap<HTMLElement, WidgetChannel>();
 const ROUND_COLOURS = ['#ff7f0e', '#2ca02c', '#d62728', '#9467bd', '#8c564b', '#e377c2'];
@@ -46,8 +45,8 @@ interface Decoded {
   mean: Float32Array | null;
   std: Float32Array | null;
   promptIndex: Int32Array;
-  picks: Map<number, Pick>;
-  labels: Map<number, Label>;
+  picks: Map<number, UncertaintyPick>;
+  labels: Map<number, UncertaintyLabel>;
 }
 
 function decode(p: Payload): Decoded {
@@ -57,8 +56,8 @@ function decode(p: Payload): Decoded {
     mean: p.mean ? decodeFloat32(p.mean) : null,
     std: p.std ? decodeFloat32(p.std) : null,
     promptIndex: decodeInt32(p.prompt_index),
-    picks: new Map((p.selected as Pick[]).map((s) => [s.index, s])),
-    labels: new Map((p.labelled as Label[]).map((l) => [l.index, l])),
+    picks: new Map((p.selected as UncertaintyPick[]).map((s) => [s.index, s])),
+    labels: new Map((p.labelled as UncertaintyLabel[]).map((l) => [l.index, l])),
   };
 }
 
@@ -80,13 +79,13 @@ export const uncertaintyView: View = {
         ? { size: 5, color: data.std, colorscale: 'Viridis', showscale: true, colorbar: { title: { text: colourTitle }, thickness: 12 } }
         : { size: 5, color: 'gray' },
     }];
-    const rounds = Array.from(new Set((p.selected as Pick[]).map((s) => s.round))).sort((a, b) => a - b);
+    const rounds = Array.from(new Set((p.selected as UncertaintyPick[]).map((s) => s.round))).sort((a, b) => a - b);
     for (const round of rounds) {
-      const idx = (p.selected as Pick[]).filter((s) => s.round === round).map((s) => s.index);
+      const idx = (p.selected as UncertaintyPick[]).filter((s) => s.round === round).map((s) => s.index);
       traces.push({ type: 'scattergl', mode: 'markers', name: `picked, round ${round}`, x: idx.map((i) => data.x[i]), y: idx.map((i) => data.y[i]), customdata: idx, hoverinfo: 'none',
         marker: { symbol: 'circle-open', size: 11, line: { width: 2 }, color: ROUND_COLOURS[(round - 1) % ROUND_COLOURS.length] } });
     }
-    const labelled = (p.labelled as Label[]).map((l) => l.index);
+    const labelled = (p.labelled as UncertaintyLabel[]).map((l) => l.index);
     if (labelled.length) {
       traces.push({ type: 'scattergl', mode: 'markers', name: 'expert label', x: labelled.map((i) => data.x[i]), y: labelled.map((i) => data.y[i]), customdata: labelled, hoverinfo: 'none',
         marker: { symbol: 'x', size: 8, color: '#d62728' } });

@@ -4,16 +4,18 @@
  * lab extension imports these types to draw them. kernel-ext/schemas/<kind>.schema.json holds
  * the JSON Schema of each, and docs/mime.md documents them.
  *
- * This file and comm-messages.ts import nothing else, so the extension can compile them as they are.
+ * This file imports only types, from comm-messages.ts and proxyrm's types-only reliability-bin.ts
+ * (both import nothing), so the extension can compile it for the browser as it is.
  *
  * Large numeric columns travel as base64 of little-endian Float32 (or Int32) arrays (`B64`), so
  * a 100k-point explorer is a few MB of JSON rather than tens.
  */
+import type { ReliabilityBin } from "proxyrm/dist/eval/reliability-bin";
 import type { LabelItem, LabelProgress, RubricCriterion } from "../../comm-messages";
 
 /**
  * The head every lab payload has. Declared here rather than imported from ../mime so this file
- * depends on nothing but comm-messages.ts: the lab extension compiles it for the browser.
+ * pulls in no Node code: the lab extension compiles it for the browser.
  */
 export interface Payload {
   kind: string;
@@ -55,22 +57,27 @@ export interface UncertaintyPayload extends Payload {
   tasks: string[];
   responses: string[];
   /** Picks of the strategy (index into the points), with their 1-based round and rank. */
-  selected: { index: number; round: number; rank: number }[];
+  selected: UncertaintyPick[];
   /** Points with an expert label (index into the points). */
-  labelled: { index: number; score: number; rationale: string; oracle: string }[];
+  labelled: UncertaintyLabel[];
+}
+
+export interface UncertaintyPick {
+  index: number;
+  round: number;
+  rank: number;
+}
+
+export interface UncertaintyLabel {
+  index: number;
+  score: number;
+  rationale: string;
+  oracle: string;
 }
 
 // ------------------------------------------------------------------------- calibration
 
-export interface ReliabilityBin {
-  lo: number;
-  hi: number;
-  count: number;
-  /** Mean top-class probability in the bin. */
-  confidence: number;
-  /** Share of the bin whose top class is the gold score. */
-  accuracy: number;
-}
+export type { ReliabilityBin };
 
 export interface EvaluatorCalibration {
   ece: number;
