@@ -8,7 +8,8 @@
  * are the lowest unpicked indices (the paper's code draws them at random; the contract breaks
  * ties to the lower index, as k-center does).
  *
- * delta without labels, as the paper does: k-means (k = budget) over the normalised rows, and
+ * delta without labels, as the paper does: k-means (k = labelled + budget, i.e. the budget in a
+ * first round) over the normalised rows, and
  * the largest delta whose purity (the share of items whose ball holds no item of another
  * cluster) is at least 0.95. Purity falls as delta grows, so that delta is exact, not a grid:
  * with M(x) the highest cosine from x to another cluster, x's ball is pure iff s >= M(x), so s
@@ -111,14 +112,15 @@ export function probCoverPicks(normalised: Matrix, threshold: number, budget: nu
 export const probcover: Strategy = {
   name: "probcover",
   needs: ["embeddings.eft"],
-  summary: "greedy max coverage of cosine balls over normalised rows; delta the largest with 95% ball purity w.r.t. k-means (k = budget)",
+  summary: "greedy max coverage of cosine balls over normalised rows; delta the largest with 95% ball purity w.r.t. k-means (k = labelled + budget)",
   select(poolSize, ctx) {
     const labelled = checkPoolAndBudget("probcover", poolSize, ctx);
     const matrix = requireEmbeddings("probcover", "eft", poolSize, ctx);
     if (ctx.budget === 0) return [];
     const normalised = normaliseRows(matrix);
     const all = Array.from({ length: poolSize }, (_, i) => i);
-    const clusters = kMeans(normalised, all, Math.min(poolSize, ctx.budget), ctx.rng);
+    // k = the labels there will be (labelled + budget), as typiclust: in one round, the budget.
+    const clusters = kMeans(normalised, all, Math.min(poolSize, labelled.size + ctx.budget), ctx.rng);
     const { cosine: threshold } = probCoverThreshold(normalised, clusters);
     return probCoverPicks(normalised, threshold, ctx.budget, labelled);
   },
