@@ -18,7 +18,8 @@
  * Memory: no n x n matrix. The graph is never stored: the cosine pass is redone per row when
  * needed (each item's neighbours are listed once, when it becomes covered), so the cost is
  * about three n^2 dim passes and the memory the normalised copy (4 bytes x n x dim) plus a few
- * n-long arrays (~30 bytes a row): 3600 x 384 rows take 5.5 MiB, 10k x 384 15 MiB.
+ * n-long arrays (~35 bytes a row) and k-means' centroids: 3600 x 384 rows take 5.5 MiB,
+ * 10k x 384 15 MiB.
  */
 import { kMeans } from "./kmeans";
 import { checkPoolAndBudget, requireEmbeddings, type Matrix, type Strategy } from "./types";
