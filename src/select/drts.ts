@@ -7,7 +7,7 @@
  *     at most REDRAWS times; after that, b is the last member's best valid partner (its next
  *     best). A valid partner is any other response of the prompt, or only an unlabelled one
  *     when a is labelled (a pair whose sides are both labelled teaches nothing new).
- * Prompts are taken in order of the members' disagreement on their pair: the std over members
+ * Pairs are taken in order of the members' disagreement on them: the std over members
  * of mu_m(a) - mu_m(b), highest first (ties to the pair with the lower indices). The oracle
  * still scores single tuples, so a pair costs two queries (one if a side is labelled), lower
  * index first, and an odd budget's last query takes the next pair's lower index, as in
