@@ -5,6 +5,7 @@
  */
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { UserError } from "../src/errors";
@@ -137,6 +138,14 @@ function proxyFields(ctx: SelectContext): ProxyField[] {
 }
 
 describe("strategy list", () => {
+  it("run's and ablate's --help name every strategy (built bin: npm run build)", () => {
+    const bin = path.join(__dirname, "..", "src", "dist", "cli", "main.js");
+    for (const command of ["run", "ablate"]) {
+      const help = spawnSync(process.execPath, [bin, command, "--help"], { encoding: "utf8" }).stdout;
+      for (const name of Object.keys(strategies)) assert.ok(help.includes(name), `${command} --help lacks ${name}`);
+    }
+  });
+
   it("each strategy is listed under its own name and declares only known needs", () => {
     for (const [key, strategy] of Object.entries(strategies)) {
       assert.equal(strategy.name, key);

@@ -28,7 +28,7 @@ async function run(name: string, select: DeepPartial<RunConfig["select"]>): Prom
 
 describe("issue-11 strategies in a run", () => {
   it("each picks budget distinct pool responses and gets a proxy_metrics.json with per-task fields", async () => {
-    for (const strategy of ["stratified-random", "typiclust", "badge", "d-optimal", "delta-ucb"]) {
+    for (const strategy of ["stratified-random", "typiclust", "probcover", "badge", "d-optimal", "delta-ucb", "drts"]) {
       const dir = await run(strategy, { strategy });
       const ids = selection(dir).response_ids;
       assert.equal(new Set(ids).size, 6, strategy);
@@ -48,6 +48,14 @@ describe("issue-11 strategies in a run", () => {
         // Pairs: the six picks are three pairs of responses to the same prompt.
         const responses = new Map(readResponses(path.join(dir, "responses.arrow")).map((r) => [r.response_id, r.prompt_id]));
         for (let k = 0; k < 6; k += 2) assert.equal(responses.get(ids[k]), responses.get(ids[k + 1]));
+      }
+      if (strategy === "drts") {
+        // Pairs: every pick but the last has a partner from its prompt picked before it or just
+        // after it (a prompt's later pair may reuse a side and cost one query).
+        const responses = new Map(readResponses(path.join(dir, "responses.arrow")).map((r) => [r.response_id, r.prompt_id]));
+        for (let p = 0; p < 5; p++) {
+          assert.ok(ids.slice(0, p + 2).some((id) => id !== ids[p] && responses.get(id) === responses.get(ids[p])), `drts pick ${p}`);
+        }
       }
     }
   });

@@ -3,6 +3,7 @@ import type { Command } from "commander";
 import { SELECT_SPACES, readConfigFile, type PresetName, type SelectSpace } from "../config";
 import { parseVary } from "../ablate/grid";
 import { BadOptionError } from "../errors";
+import { strategies } from "../select/index";
 import { parseInteger } from "./options";
 import { cliReporter } from "./progress";
 
@@ -29,7 +30,7 @@ export function registerAblate(program: Command): void {
   program
     .command("ablate")
     .description("run every strategy x budget x seed cell (resumable) and plot metric-vs-budget curves with 95% intervals")
-    .requiredOption("--strategies <list>", "comma-separated strategies, e.g. random,coreset-ift,coreset-eft")
+    .requiredOption("--strategies <list>", `comma-separated strategies, e.g. random,coreset-eft (known: ${Object.keys(strategies).join(", ")})`)
     .requiredOption("--budgets <list>", "comma-separated expert budgets, e.g. 28,56")
     .option("--seeds <n>", "how many seeds (base .. base+n-1)", parseInteger("--seeds", 1, 1000), 3)
     .option("--seed <n>", "base seed", parseInteger("--seed", 0, 2 ** 31 - 1000), 1)

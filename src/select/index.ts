@@ -10,7 +10,9 @@ import { coresetIft } from "./coreset-ift";
 import { dOptimal } from "./d-optimal";
 import { deltaUcb } from "./delta-ucb";
 import { disagreement } from "./disagreement";
+import { drts } from "./drts";
 import { hybrid } from "./hybrid";
+import { probcover } from "./probcover";
 import { random } from "./random";
 import { stratifiedRandom } from "./stratified-random";
 import { typiclust } from "./typiclust";
@@ -32,6 +34,8 @@ export const strategies = {
   "d-optimal": dOptimal,
   "delta-ucb": deltaUcb,
   "typiclust-bald": typiclustBald,
+  probcover,
+  drts,
 } as const satisfies Record<string, Strategy>;
 
 export type StrategyName = keyof typeof strategies;
