@@ -13,6 +13,10 @@
 import { spawn } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
+import { deriveSeed } from "../src/rng";
+import { readPrompts, readResponses } from "../src/store/arrow-tables";
+import { parsePrompt } from "../src/world/tasks";
+import { misrankedFamilies } from "../src/world/world";
 
 const ROOT = path.join(__dirname, "..");
 const RESERVED = (s: number) => (s >= 301 && s <= 330) || (s >= 401 && s <= 410);
@@ -76,17 +80,39 @@ async function runAll(): Promise<void> {
 type Key = "policy_pair_accuracy" | "policy_pair_accuracy_misranked" | "policy_pair_accuracy_other" | "proxy_pair_accuracy";
 const KEYS: Key[] = ["policy_pair_accuracy", "policy_pair_accuracy_misranked", "policy_pair_accuracy_other", "proxy_pair_accuracy"];
 
+/**
+ * What M1 actually wrote on the misranked families' held-out prompts: exact echoes (where an
+ * echo is not the right answer) and exactly right answers, out of its samples there.
+ */
+function misrankedSamples(cell: Cell): string {
+  if (cell.misrank === 0) return "-";
+  const misranked = misrankedFamilies({ families: "zipf", misrank: cell.misrank }, deriveSeed(cell.seed, "world"));
+  const prompts = new Map(readPrompts(path.join(cell.dir, "prompts.arrow")).map((p) => [p.prompt_id, p.prompt]));
+  let n = 0;
+  let echoes = 0;
+  let right = 0;
+  for (const r of readResponses(path.join(cell.dir, "responses.arrow"))) {
+    if (r.source !== "policy-heldout") continue;
+    const { task, arg } = parsePrompt(prompts.get(r.prompt_id)!)!;
+    if (!misranked.has(task.name)) continue;
+    n++;
+    if (r.text === arg && arg !== task.answer(arg)) echoes++;
+    if (r.text === task.answer(arg)) right++;
+  }
+  return `${echoes} / ${right} / ${n}`;
+}
+
 function table(): string {
   const fmt = (x: number | null | undefined) => (x === null || x === undefined ? "  -  " : x.toFixed(3));
-  const lines = [`| misrank | seed | ${KEYS.join(" | ")} |`, `|---|---|${KEYS.map(() => "---").join("|")}|`];
+  const lines = [`| misrank | seed | ${KEYS.join(" | ")} | misranked samples: echo / right / all |`, `|---|---|${KEYS.map(() => "---").join("|")}|---|`];
   for (const misrank of knob) {
     const rows = seeds.map((seed) => JSON.parse(fs.readFileSync(path.join(out, `misrank${misrank}-seed${seed}`, "proxy_metrics.json"), "utf8")) as Record<Key, number | null>);
-    rows.forEach((m, i) => lines.push(`| ${misrank} | ${seeds[i]} | ${KEYS.map((k) => fmt(m[k])).join(" | ")} |`));
+    rows.forEach((m, i) => lines.push(`| ${misrank} | ${seeds[i]} | ${KEYS.map((k) => fmt(m[k])).join(" | ")} | ${misrankedSamples(cells.find((c) => c.misrank === misrank && c.seed === seeds[i])!)} |`));
     const meanOf = (k: Key) => {
       const xs = rows.map((m) => m[k]).filter((x): x is number => typeof x === "number");
       return xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : null;
     };
-    lines.push(`| ${misrank} | mean | ${KEYS.map((k) => fmt(meanOf(k))).join(" | ")} |`);
+    lines.push(`| ${misrank} | mean | ${KEYS.map((k) => fmt(meanOf(k))).join(" | ")} | |`);
   }
   return lines.join("\n");
 }
