@@ -374,6 +374,26 @@ describe("a tiny proxy-only run with a task-uniform held-out split (world.heldou
   });
 });
 
+describe("M1's likelihood pair accuracy split by the misranking knob", () => {
+  it("misrank 0: no misranked part, the other part is the pooled value", () => {
+    const m = finishedResult.metrics!;
+    assert.equal(m.policy_pair_accuracy_misranked, null);
+    assert.equal(m.policy_pair_accuracy_other, m.policy_pair_accuracy);
+  });
+
+  it("misrank 0.5: both parts, and the pooled value lies between them (pairs never cross families)", async () => {
+    const dir = path.join(tmp, "misranked");
+    // 40 held-out prompts, so both parts have pairs to rank.
+    await runPipeline({ config: tiny(SEED, { proxyOnly: true, world: { misrank: 0.5, heldoutPrompts: 40 } }), out: dir });
+    const m = JSON.parse(fs.readFileSync(path.join(dir, "proxy_metrics.json"), "utf8")) as Record<string, number | null>;
+    const parts = [m.policy_pair_accuracy_misranked, m.policy_pair_accuracy_other];
+    assert.ok(parts.every((x) => typeof x === "number"), JSON.stringify(parts));
+    assert.notEqual(parts[0], parts[1], "the two parts are the same value: the split is not by family");
+    const pooled = m.policy_pair_accuracy!;
+    assert.ok(pooled >= Math.min(...(parts as number[])) - 1e-6 && pooled <= Math.max(...(parts as number[])) + 1e-6, `pooled ${pooled} outside ${parts}`);
+  });
+});
+
 // ---------------------------------------------------------------- reruns
 
 describe("rerunning a run directory", () => {
