@@ -61,12 +61,13 @@ const DROP_SHARE = 0.2;
 
 /**
  * Share of a misranked family's seed answers that echo the argument (the rest stay as the
- * flawed writer left them). Above one half, so the echo is M1's most likely answer and its
- * likelihood ranks echoes over right answers; well below 1, so M1 still samples right answers
- * there (with k = 4 samples a prompt gets both in about 1 - 0.65^4 - 0.35^4 = 0.81 of cases)
- * and the family yields pairs that M1 misranks and gold ranks right. The first version echoed
- * every answer (share 1): M1's samples were identical echoes, gold tied, and the knob did not
- * move M1's pair accuracy (docs/world.md).
+ * flawed writer left them). Above one half, so the echo is the mode M1 learns and its
+ * likelihood prefers echoes to right answers; well below 1, so right answers stay in M1's
+ * samples there (for a policy that learnt the mix, k = 4 samples hold both in about
+ * 1 - 0.65^4 - 0.35^4 = 0.81 of prompts) and the family yields pairs that M1 misranks and gold
+ * ranks right. The first version echoed every answer (share 1) and did not move M1's pair
+ * accuracy, most likely because there was no right answer left to misrank (docs/world.md has
+ * both measurements).
  */
 export const ECHO_SHARE = 0.65;
 
