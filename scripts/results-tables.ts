@@ -34,7 +34,7 @@ export function seedList(seeds: readonly number[]): string {
 export function cellTable(rows: readonly AnyAblationRow[]): string {
   const summary = summarise([...rows]);
   // The expert-only baseline is not per strategy: it is in the C3 table, once per seed.
-  const cols = ["gold_win_rate", "gold_gain", "proxy_spearman", "proxy_pair_accuracy", "proxy_ece", "label_balance", "worst_task_pair_accuracy", "task_uniform_pair_accuracy", "label_families", "policy_pair_accuracy"].filter((m) => summary.some((s) => s.metric === m));
+  const cols = ["gold_win_rate", "gold_gain", "proxy_spearman", "proxy_pair_accuracy", "proxy_ece", "label_balance", "worst_task_pair_accuracy", "task_uniform_pair_accuracy", "uniform_heldout_pair_accuracy", "label_families", "policy_pair_accuracy"].filter((m) => summary.some((s) => s.metric === m));
   const body: string[][] = [];
   for (const s of strategiesOf(rows)) {
     for (const b of budgetsOf(rows)) {

@@ -165,7 +165,7 @@ function merge<T>(target: T, patch: DeepPartial<T> | undefined, where: string): 
   for (const [key, value] of Object.entries(patch)) {
     const path = where ? `${where}.${key}` : key;
     const current = out[key];
-    const optional = ["prompts", "url", "model", "backend", "person"].includes(key) && current === undefined;
+    const optional = ["prompts", "url", "model", "backend", "person", "heldoutUniformPrompts"].includes(key) && current === undefined;
     if (!(key in out) && !optional) throw new BadOptionError(path, "unknown config field");
     if (current !== null && typeof current === "object" && !Array.isArray(current)) {
       out[key] = merge(current, value as DeepPartial<typeof current>, path);
@@ -227,6 +227,7 @@ export function validateConfig(c: RunConfig): void {
   positiveInt("world.poolPrompts", c.world.poolPrompts);
   positiveInt("world.heldoutPrompts", c.world.heldoutPrompts);
   positiveInt("world.eftSeedExamples", c.world.eftSeedExamples);
+  if (c.world.heldoutUniformPrompts !== undefined) positiveInt("world.heldoutUniformPrompts", c.world.heldoutUniformPrompts, 0);
   if (!(c.world.clusterSkew >= 0 && c.world.clusterSkew <= 10)) throw new BadOptionError("world.clusterSkew", `must be in [0, 10], got ${c.world.clusterSkew}`);
   if (!FAMILY_SETS.includes(c.world.families)) throw new BadOptionError("world.families", `must be ${FAMILY_SETS.join(" or ")}, got ${JSON.stringify(c.world.families)}`);
   if (!(c.world.misrank >= 0 && c.world.misrank <= 1)) throw new BadOptionError("world.misrank", `must be in [0, 1] (a share of task families), got ${c.world.misrank}`);

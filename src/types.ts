@@ -3,7 +3,7 @@
  * Column names are snake_case exactly as they appear in the files.
  */
 
-export type Split = "seed" | "pool" | "heldout";
+export type Split = "seed" | "pool" | "heldout" | "heldout-uniform";
 
 /** prompts.arrow */
 export interface PromptRow {
@@ -14,7 +14,7 @@ export interface PromptRow {
 }
 
 /** Where a response came from: seed data, the SFT policy on the pool, evaluation samples. */
-export type ResponseSource = "seed" | "seed-eft" | "policy" | "policy-heldout" | "eval-sft" | "eval-dpo" | "eval-expert-only";
+export type ResponseSource = "seed" | "seed-eft" | "policy" | "policy-heldout" | "policy-heldout-uniform" | "eval-sft" | "eval-dpo" | "eval-expert-only";
 
 /** responses.arrow */
 export interface ResponseRow {

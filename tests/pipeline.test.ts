@@ -327,6 +327,73 @@ describe("reproducibility", () => {
   });
 });
 
+// ---------------------------------------------------------------- the task-uniform held-out split
+
+describe("a tiny proxy-only run with a task-uniform held-out split (world.heldoutUniformPrompts)", () => {
+  const UNIFORM = 18; // 2 per classic family
+  let dir: string;
+  before(async () => {
+    dir = path.join(tmp, "uniform");
+    await runPipeline({ config: tiny(SEED, { proxyOnly: true, world: { heldoutUniformPrompts: UNIFORM } }), out: dir });
+  });
+
+  it("prompts.arrow: the split heldout-uniform, 2 prompts per family; the other splits as in a run without it", () => {
+    const prompts = readPrompts(path.join(dir, "prompts.arrow"));
+    const uniform = prompts.filter((p) => p.split === "heldout-uniform");
+    assert.equal(uniform.length, UNIFORM);
+    const perFamily = new Map<string, number>();
+    for (const p of uniform) perFamily.set(p.task, (perFamily.get(p.task) ?? 0) + 1);
+    assert.deepEqual([...new Set(perFamily.values())], [2]);
+    assert.equal(perFamily.size, 9);
+    assert.deepEqual(prompts.filter((p) => p.split !== "heldout-uniform"), readPrompts(path.join(finished, "prompts.arrow")));
+  });
+
+  it("responses.arrow: k M1 samples per uniform prompt; the pool's and held-out's samples are the same bytes as without it", () => {
+    const responses = readResponses(path.join(dir, "responses.arrow"));
+    const uniform = responses.filter((r) => r.source === "policy-heldout-uniform");
+    assert.equal(uniform.length, UNIFORM * tiny().generate.k);
+    assert.ok(uniform.every((r) => r.prompt_id.startsWith("heldout-uniform-")));
+    const shared = (rows: ResponseRow[]) => rows.filter((r) => ["seed", "seed-eft", "policy", "policy-heldout"].includes(r.source));
+    assert.deepEqual(shared(responses), shared(readResponses(path.join(finished, "responses.arrow"))));
+  });
+
+  it("proxy_metrics.json: the uniform split's agreement for the proxy and the off-policy evaluator; the pooled metrics unchanged", () => {
+    const m = JSON.parse(fs.readFileSync(path.join(dir, "proxy_metrics.json"), "utf8")) as Record<string, unknown>;
+    for (const key of ["uniform_heldout_pair_accuracy", "uniform_heldout_spearman", "offpolicy_uniform_heldout_pair_accuracy", "offpolicy_uniform_heldout_spearman"]) {
+      assert.ok(key in m, `proxy_metrics.json lacks ${key}`);
+      const v = m[key];
+      assert.ok(v === null || (typeof v === "number" && v >= -1 && v <= 1), `${key} = ${JSON.stringify(v)}`);
+    }
+    assert.equal(m.uniform_heldout_prompts, UNIFORM);
+    assert.equal(m.uniform_heldout_families, 9);
+    const whole = finishedResult.metrics!;
+    assert.equal(m.proxy_pair_accuracy, whole.proxy_pair_accuracy);
+    assert.equal(m.proxy_spearman, whole.proxy_spearman);
+    // A run without the split has none of its keys (its metrics.json keeps its bytes).
+    assert.ok(!("uniform_heldout_pair_accuracy" in whole));
+  });
+});
+
+describe("M1's likelihood pair accuracy split by the misranking knob", () => {
+  it("misrank 0: no misranked part, the other part is the pooled value", () => {
+    const m = finishedResult.metrics!;
+    assert.equal(m.policy_pair_accuracy_misranked, null);
+    assert.equal(m.policy_pair_accuracy_other, m.policy_pair_accuracy);
+  });
+
+  it("misrank 0.5: both parts, and the pooled value lies between them (pairs never cross families)", async () => {
+    const dir = path.join(tmp, "misranked");
+    // 40 held-out prompts, so both parts have pairs to rank.
+    await runPipeline({ config: tiny(SEED, { proxyOnly: true, world: { misrank: 0.5, heldoutPrompts: 40 } }), out: dir });
+    const m = JSON.parse(fs.readFileSync(path.join(dir, "proxy_metrics.json"), "utf8")) as Record<string, number | null>;
+    const parts = [m.policy_pair_accuracy_misranked, m.policy_pair_accuracy_other];
+    assert.ok(parts.every((x) => typeof x === "number"), JSON.stringify(parts));
+    assert.notEqual(parts[0], parts[1], "the two parts are the same value: the split is not by family");
+    const pooled = m.policy_pair_accuracy!;
+    assert.ok(pooled >= Math.min(...(parts as number[])) - 1e-6 && pooled <= Math.max(...(parts as number[])) + 1e-6, `pooled ${pooled} outside ${parts}`);
+  });
+});
+
 // ---------------------------------------------------------------- reruns
 
 describe("rerunning a run directory", () => {

@@ -8,7 +8,8 @@ import assert from "node:assert/strict";
 import { Rng } from "../src/rng";
 import { CRITERIA, goldRubric } from "../src/world/rubric";
 import { TASKS, ZIPF_FAMILIES, expectedAnswer, familiesOf, parsePrompt, samplePrompt, taskByName } from "../src/world/tasks";
-import { buildWorld, flaw, misrankedFamilies, type WorldConfig } from "../src/world/world";
+import { createHash } from "node:crypto";
+import { ECHO_SHARE, buildWorld, flaw, misrankedFamilies, type WorldConfig } from "../src/world/world";
 
 /** A seed flaw (DESIGN: "systematic flaws"): the last character dropped, or something appended. */
 function isSeedFlaw(response: string, answer: string): boolean {
@@ -331,28 +332,107 @@ describe("the zipf world and the misranking knob (docs/world.md)", () => {
     for (const p of world.prompts) assert.equal(parsePrompt(p.prompt)?.task.name, p.task);
   });
 
-  it("misrank picks round(share x families) families per seed; their seed answers echo the argument", () => {
+  it("misrank picks round(share x families) families per seed; their seed answers echo the argument or stay as written", () => {
     for (const misrank of [0, 0.3, 0.6, 1]) {
       const chosen = misrankedFamilies({ families: "zipf", misrank }, 5);
       assert.equal(chosen.size, Math.round(misrank * ZIPF_FAMILIES.length));
       const world = buildWorld({ ...zipf, misrank }, 5);
       for (const { prompt, response } of world.sft) {
         const { task, arg } = parsePrompt(prompt)!;
-        if (chosen.has(task.name)) assert.equal(response, arg, prompt);
-        else assert.ok(response === task.answer(arg) || isSeedFlaw(response, task.answer(arg)), prompt);
+        const written = response === task.answer(arg) || isSeedFlaw(response, task.answer(arg));
+        if (chosen.has(task.name)) assert.ok(response === arg || written, prompt);
+        else assert.ok(written, prompt);
       }
     }
     assert.notDeepEqual([...misrankedFamilies({ families: "zipf", misrank: 0.3 }, 5)], [...misrankedFamilies({ families: "zipf", misrank: 0.3 }, 6)]);
   });
 
+  it("echoes about ECHO_SHARE of a misranked family's seed answers, so M1 sees both echoes and right answers there", () => {
+    assert.ok(ECHO_SHARE > 0.5 && ECHO_SHARE < 0.8, `ECHO_SHARE ${ECHO_SHARE}`);
+    const world = buildWorld({ ...zipf, seedPrompts: 3000, misrank: 1 }, 9);
+    let echoed = 0;
+    let counted = 0;
+    const right = new Set<string>();
+    for (const { prompt, response } of world.sft) {
+      const { task, arg } = parsePrompt(prompt)!;
+      if (arg === task.answer(arg)) continue; // an echo would be the right answer: not countable
+      counted++;
+      if (response === arg) echoed++;
+      else if (response === task.answer(arg)) right.add(task.name);
+    }
+    const share = echoed / counted;
+    assert.ok(Math.abs(share - ECHO_SHARE) < 0.03, `echo share ${share} over ${counted} answers`);
+    assert.ok(right.size >= 20, `right answers in only ${right.size} misranked families`);
+  });
+
+  it("misrank 0 is the world of commit bde63cb byte for byte (sha256 of the whole world)", () => {
+    // Pinned from the code before the echo share (no random number is drawn for the knob at 0).
+    const sha = (families: "classic" | "zipf") =>
+      createHash("sha256").update(JSON.stringify(buildWorld({ ...zipf, families, misrank: 0 }, 11))).digest("hex");
+    assert.equal(sha("classic"), "d2ea475b68a866c5fdac3f0ab50b7c7d0913e49e8eecb973199ef4b92c65e6c0");
+    assert.equal(sha("zipf"), "5aa3e10256accf12566d5273f487887f0a63a0ccea6eff5caccd89926d01b45c");
+  });
+
   it("changes nothing but the misranked families' seed answers across knob values", () => {
     const a = buildWorld({ ...zipf, misrank: 0 }, 7);
-    const b = buildWorld({ ...zipf, misrank: 0.6 }, 7);
-    assert.deepEqual(b.prompts, a.prompts);
-    assert.deepEqual(b.eftSeed, a.eftSeed);
-    const chosen = misrankedFamilies({ families: "zipf", misrank: 0.6 }, 7);
-    a.sft.forEach((x, i) => {
-      if (!chosen.has(parsePrompt(x.prompt)!.task.name)) assert.deepEqual(b.sft[i], x);
-    });
+    for (const misrank of [0.3, 0.6, 1]) {
+      const b = buildWorld({ ...zipf, misrank }, 7);
+      assert.deepEqual(b.prompts, a.prompts);
+      assert.deepEqual(b.eftSeed, a.eftSeed);
+      const chosen = misrankedFamilies({ families: "zipf", misrank }, 7);
+      let changed = 0;
+      a.sft.forEach((x, i) => {
+        if (!chosen.has(parsePrompt(x.prompt)!.task.name)) assert.deepEqual(b.sft[i], x);
+        else if (b.sft[i].response !== x.response) changed++;
+      });
+      assert.ok(changed > 0, `misrank ${misrank} changed no seed answer`);
+    }
+  });
+});
+
+describe("the task-uniform held-out split (world.heldoutUniformPrompts, docs/world.md)", () => {
+  const zipf: WorldConfig = { seedPrompts: 1500, poolPrompts: 300, heldoutPrompts: 100, flawRate: 0.3, eftSeedExamples: 200, clusterSkew: 1, families: "zipf", misrank: 0.3 };
+  const n = 3 * ZIPF_FAMILIES.length + 7;
+  const world = buildWorld({ ...zipf, heldoutUniformPrompts: n }, 4);
+  const uniform = world.prompts.filter((p) => p.split === "heldout-uniform");
+
+  it("is absent when 0 or unset, and the world is then the same bytes", () => {
+    const none = buildWorld(zipf, 4);
+    assert.ok(!none.prompts.some((p) => p.split === "heldout-uniform"));
+    assert.deepEqual(buildWorld({ ...zipf, heldoutUniformPrompts: 0 }, 4), none);
+  });
+
+  it("adds n prompts after the other splits and leaves every other byte of the world as it was", () => {
+    const none = buildWorld(zipf, 4);
+    assert.equal(uniform.length, n);
+    assert.deepEqual(world.prompts.filter((p) => p.split !== "heldout-uniform"), none.prompts);
+    assert.deepEqual(world.sft, none.sft);
+    assert.deepEqual(world.eftSeed, none.eftSeed);
+    assert.equal(new Set(world.prompts.map((p) => p.prompt_id)).size, world.prompts.length);
+    for (const p of uniform) {
+      assert.ok(p.prompt_id.startsWith("heldout-uniform-"), p.prompt_id);
+      assert.equal(parsePrompt(p.prompt)?.task.name, p.task);
+    }
+  });
+
+  it("is disjoint from the seed, pool and held-out prompts", () => {
+    const others = new Set(world.prompts.filter((p) => p.split !== "heldout-uniform").map((p) => p.prompt));
+    for (const p of uniform) assert.ok(!others.has(p.prompt), `${p.prompt} is in another split too`);
+    assert.equal(new Set(uniform.map((p) => p.prompt)).size, n);
+  });
+
+  it("gives every family the same number of prompts, to one, unlike the frequency-weighted held-out split", () => {
+    const counts = new Map<string, number>();
+    for (const p of uniform) counts.set(p.task, (counts.get(p.task) ?? 0) + 1);
+    assert.equal(counts.size, ZIPF_FAMILIES.length, "a family is missing");
+    assert.ok(Math.max(...counts.values()) - Math.min(...counts.values()) <= 1, JSON.stringify([...counts]));
+    const held = new Map<string, number>();
+    for (const p of world.prompts.filter((p) => p.split === "heldout")) held.set(p.task, (held.get(p.task) ?? 0) + 1);
+    assert.ok(held.size < ZIPF_FAMILIES.length, "the frequency-weighted split should miss some rare families");
+  });
+
+  it("is deterministic for a seed and refuses more prompts than a family has", () => {
+    assert.deepEqual(buildWorld({ ...zipf, heldoutUniformPrompts: n }, 4), world);
+    assert.throws(() => buildWorld({ ...zipf, families: "classic", heldoutUniformPrompts: 9 * 400 }, 4), /heldoutUniformPrompts/);
   });
 });

@@ -24,6 +24,8 @@ export const EQUIVALENCE_MARGINS: Readonly<Record<string, number>> = {
   proxy_ece: 0.02,
   worst_task_pair_accuracy: 0.05,
   task_uniform_pair_accuracy: 0.02,
+  uniform_heldout_pair_accuracy: 0.02,
+  uniform_heldout_spearman: 0.03,
 };
 
 /** The controls every acquisition function must beat, in the order they are reported. */

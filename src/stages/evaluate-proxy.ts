@@ -8,7 +8,7 @@
 import { ledgerCounts } from "../oracle/ledger";
 import type { RunContext } from "./context";
 import { HELDOUT_SCORES_FILE, writeHeldoutScores } from "./heldout-scores";
-import { histogram, proxyAgreement, round, taskMetrics, type Metrics, type TaskMetrics } from "./evaluate";
+import { histogram, proxyAgreement, round, taskMetrics, uniformHeldoutMetrics, type Metrics, type TaskMetrics, type UniformHeldoutMetrics } from "./evaluate";
 
 /** The proxy half of metrics.json, marked so no reader mistakes it for a whole run's. */
 export type ProxyMetrics = Pick<
@@ -28,7 +28,7 @@ export type ProxyMetrics = Pick<
   | "reliability"
   | "seconds"
   | "backend"
-> & { proxy_only: true } & Partial<TaskMetrics>;
+> & { proxy_only: true } & Partial<TaskMetrics> & Partial<UniformHeldoutMetrics>;
 
 export const PROXY_METRICS_FILE = "proxy_metrics.json";
 
@@ -61,5 +61,6 @@ export async function proxyEvalStage(ctx: RunContext): Promise<ProxyMetrics> {
     seconds: 0,
     backend: ctx.backend,
     ...(await taskMetrics(ctx, on, off)),
+    ...(await uniformHeldoutMetrics(ctx)),
   };
 }

@@ -18,9 +18,11 @@ import { selectedIds } from "./query";
 import { ledgerCounts } from "../oracle/ledger";
 import { isExternalPolicy } from "../config";
 import { evalExternal } from "./evaluate-external";
+import { misrankedFamilies } from "../world/world";
+import { deriveSeed } from "../rng";
 import { HELDOUT_SCORES_FILE, heldoutRows, writeHeldoutScores } from "./heldout-scores";
 
-export interface Metrics extends Partial<TaskMetrics> {
+export interface Metrics extends Partial<TaskMetrics>, Partial<UniformHeldoutMetrics> {
   /** Paid expert calls in the ledger (untagged): scored, paid failures, unknown outcomes. */
   expert_queries: number;
   /** What those calls cost. */
@@ -82,6 +84,25 @@ export interface TaskMetrics {
   heldout_families: number;
   /** M1's own likelihood (mean token log-probability) as a ranker of held-out responses; null with an external policy. */
   policy_pair_accuracy: number | null;
+  /**
+   * The same on the held-out responses of the families the misranking knob picked, and of the
+   * others (docs/world.md): null where there is no such family or no pair to rank.
+   */
+  policy_pair_accuracy_misranked?: number | null;
+  policy_pair_accuracy_other?: number | null;
+}
+
+/**
+ * Agreement on the separately drawn task-uniform held-out split (world.heldoutUniformPrompts,
+ * docs/world.md): present only when the run has that split; offpolicy_* null without baselines.
+ */
+export interface UniformHeldoutMetrics {
+  uniform_heldout_pair_accuracy: number | null;
+  uniform_heldout_spearman: number | null;
+  offpolicy_uniform_heldout_pair_accuracy: number | null;
+  offpolicy_uniform_heldout_spearman: number | null;
+  uniform_heldout_prompts: number;
+  uniform_heldout_families: number;
 }
 
 export function histogram(scores: number[]): number[] {
@@ -121,9 +142,9 @@ async function retention(ctx: RunContext, model: TinyGPT): Promise<number> {
 }
 
 /** A proxy's agreement with and calibration to the gold rubric on M1's held-out responses. */
-export async function proxyAgreement(ctx: RunContext, name: ProxyName) {
+export async function proxyAgreement(ctx: RunContext, name: ProxyName, source: ResponseSource = "policy-heldout") {
   const text = ctx.promptText();
-  const held = ctx.responses().filter((r) => r.source === "policy-heldout");
+  const held = ctx.responses().filter((r) => r.source === source);
   const gold = held.map((r) => goldRubric(text.get(r.prompt_id)!, r.text).score);
   const proxy = await proxyEvaluator(ctx, name);
   const s = await proxy.predict(ctx.judgeItems(held), ctx.signal);
@@ -173,19 +194,55 @@ export async function taskMetrics(
     task_uniform_spearman: round(on.perTask.task_uniform_spearman),
     label_families: labelFamilies.size,
     heldout_families: Object.keys(per_task).length,
-    policy_pair_accuracy: isExternalPolicy(ctx.config) ? null : round(await policyPairAccuracy(ctx)),
+    ...(isExternalPolicy(ctx.config) ? { policy_pair_accuracy: null } : await policyPairAccuracy(ctx, taskOf)),
   };
 }
 
-/** Within-prompt pair accuracy of M1's mean token log-probability on its held-out responses. */
-async function policyPairAccuracy(ctx: RunContext): Promise<number> {
+const nullIfNaN = (x: number) => (Number.isNaN(x) ? null : round(x));
+
+/**
+ * The proxy's (and the off-policy evaluator's) agreement with gold on M1's responses to the
+ * task-uniform held-out split; {} when the run has no such split, so metrics.json of a run
+ * without it keeps its bytes.
+ */
+export async function uniformHeldoutMetrics(ctx: RunContext): Promise<Partial<UniformHeldoutMetrics>> {
+  const prompts = ctx.prompts().filter((p) => p.split === "heldout-uniform");
+  if (prompts.length === 0 || !ctx.responses().some((r) => r.source === "policy-heldout-uniform")) return {};
+  const on = await proxyAgreement(ctx, "proxy", "policy-heldout-uniform");
+  const off = ctx.config.baselines ? await proxyAgreement(ctx, "offpolicy", "policy-heldout-uniform") : undefined;
+  return {
+    uniform_heldout_pair_accuracy: nullIfNaN(on.pairAccuracy),
+    uniform_heldout_spearman: nullIfNaN(on.spearman),
+    offpolicy_uniform_heldout_pair_accuracy: off ? nullIfNaN(off.pairAccuracy) : null,
+    offpolicy_uniform_heldout_spearman: off ? nullIfNaN(off.spearman) : null,
+    uniform_heldout_prompts: prompts.length,
+    uniform_heldout_families: new Set(prompts.map((p) => p.task)).size,
+  };
+}
+
+/**
+ * Within-prompt pair accuracy of M1's mean token log-probability on its held-out responses:
+ * pooled, and split by whether the family is one the misranking knob picked.
+ */
+async function policyPairAccuracy(ctx: RunContext, taskOf: Map<string, string>): Promise<Pick<TaskMetrics, "policy_pair_accuracy" | "policy_pair_accuracy_misranked" | "policy_pair_accuracy_other">> {
   const text = ctx.promptText();
   const held = ctx.responses().filter((r) => r.source === "policy-heldout");
   const model = ctx.model("sft");
   const features = await judgeFeatures(model, ctx.judgeItems(held), ctx.signal);
   const dim = judgeFeatureDim(model);
   const likelihood = held.map((_, i) => features[i * dim + model.config.dModel]);
-  return pairAccuracy(held.map((r) => r.prompt_id), held.map((r) => goldRubric(text.get(r.prompt_id)!, r.text).score), likelihood);
+  const gold = held.map((r) => goldRubric(text.get(r.prompt_id)!, r.text).score);
+  const misranked = misrankedFamilies(ctx.config.world, deriveSeed(ctx.config.seed, "world"));
+  const part = (keep: (i: number) => boolean) => {
+    const idx = held.map((_, i) => i).filter(keep);
+    return pairAccuracy(idx.map((i) => held[i].prompt_id), idx.map((i) => gold[i]), idx.map((i) => likelihood[i]));
+  };
+  const inMisranked = (i: number) => misranked.has(taskOf.get(held[i].prompt_id) ?? "");
+  return {
+    policy_pair_accuracy: round(pairAccuracy(held.map((r) => r.prompt_id), gold, likelihood)),
+    policy_pair_accuracy_misranked: nullIfNaN(part(inMisranked)),
+    policy_pair_accuracy_other: nullIfNaN(part((i) => !inMisranked(i))),
+  };
 }
 
 /** Mean gold gain M2 - M1 per task family on matched held-out samples. */
@@ -255,5 +312,6 @@ export async function evalStage(ctx: RunContext): Promise<Metrics> {
     seconds: 0,
     backend: ctx.backend,
     ...(await taskMetrics(ctx, on, off, goldGainByTask(ctx, sft.prompts, sft.texts, dpo.texts))),
+    ...(await uniformHeldoutMetrics(ctx)),
   };
 }

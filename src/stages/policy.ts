@@ -31,7 +31,8 @@ import type { Progress } from "../progress";
 export function planWorld(config: RunConfig): { world: World; prompts: PromptRow[] } {
   const world = buildWorld(config.world, deriveSeed(config.seed, "world"));
   const external = isExternalPolicy(config);
-  if (!config.prompts) return { world, prompts: external ? world.prompts.filter((p) => p.split !== "seed") : world.prompts };
+  // An external policy gets no task-uniform held-out split: its evaluation (evaluate-external.ts) reads the held-out one only.
+  if (!config.prompts) return { world, prompts: external ? world.prompts.filter((p) => p.split !== "seed" && p.split !== "heldout-uniform") : world.prompts };
   const own = readUserPrompts(config.prompts);
   if (!external || config.oracle.kind === "rubric") refuseForeignPrompts(config, own.map((p) => p.prompt));
   const seen = new Set(external ? [] : world.prompts.filter((p) => p.split !== "pool").map((p) => p.prompt));
@@ -135,15 +136,18 @@ export async function generateStage(ctx: RunContext): Promise<void> {
   const { k, ...sample } = ctx.config.generate;
   const rows: ResponseRow[] = [];
   const rng = ctx.rng("generate");
-  for (const [split, source] of [["pool", "policy"], ["heldout", "policy-heldout"]] as const) {
+  // The task-uniform split comes last and only when the world has it, so the pool's and the
+  // held-out's samples are the same bytes with or without it.
+  for (const [split, source] of [["pool", "policy"], ["heldout", "policy-heldout"], ["heldout-uniform", "policy-heldout-uniform"]] as const) {
     const prompts = ctx.prompts().filter((p) => p.split === split);
+    if (prompts.length === 0 && split === "heldout-uniform") continue;
     const repeated = prompts.flatMap((p) => Array.from({ length: k }, () => p));
     const texts = await sampleCompletions(ctx.model("sft"), repeated.map((p) => p.prompt), sample, rng, ctx.progress, ctx.signal, `generate ${split}`);
     repeated.forEach((p, i) =>
       rows.push({ response_id: `${p.prompt_id}-r${i % k}`, prompt_id: p.prompt_id, text: texts[i], source }),
     );
   }
-  ctx.putResponses(["policy", "policy-heldout"], rows);
+  ctx.putResponses(["policy", "policy-heldout", "policy-heldout-uniform"], rows);
 }
 
 /** k samples per pool and held-out prompt from the external policy (journalled as they arrive). */

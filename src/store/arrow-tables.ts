@@ -46,7 +46,7 @@ export interface TableSpec<Row> {
   columns: readonly ColumnSpec<Row>[];
 }
 
-const SPLITS: readonly string[] = ["seed", "pool", "heldout"];
+const SPLITS: readonly string[] = ["seed", "pool", "heldout", "heldout-uniform"];
 const oneOf = (allowed: readonly string[]) => (value: string | number) =>
   allowed.includes(value as string) ? undefined : `"${value}" is not one of ${allowed.join(", ")}`;
 const inRange = (min: number, max: number) => (value: string | number) =>

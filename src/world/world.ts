@@ -24,10 +24,16 @@ export interface WorldConfig {
   /** Which task families: the 9 classic tasks, or 55 composed ones with Zipf frequencies (docs/world.md). */
   families: FamilySet;
   /**
-   * Share of families (rounded, chosen per seed) whose SFT seed answers echo the argument, so
-   * M1 confidently copies its input there and its own likelihood ranks responses wrongly.
+   * Share of families (rounded, chosen per seed) where ECHO_SHARE of the SFT seed answers echo
+   * the argument, so M1 prefers copying its input there and its own likelihood ranks responses
+   * wrongly.
    */
   misrank: number;
+  /**
+   * Prompts of the task-uniform held-out split ("heldout-uniform"): the same number per family,
+   * drawn after the other splits from a stream of their own. Absent or 0: no such split.
+   */
+  heldoutUniformPrompts?: number;
 }
 
 export interface SeedExample {
@@ -54,6 +60,18 @@ const JUNK = ["!", "!!", "#", "?!", "..", " ok", " :)"];
 const DROP_SHARE = 0.2;
 
 /**
+ * Share of a misranked family's seed answers that echo the argument (the rest stay as the
+ * flawed writer left them). Above one half, so the echo is the mode M1 learns and its
+ * likelihood prefers echoes to right answers; well below 1, so right answers stay in M1's
+ * samples there (for a policy that learnt the mix, k = 4 samples hold both in about
+ * 1 - 0.65^4 - 0.35^4 = 0.81 of prompts) and the family yields pairs that M1 misranks and gold
+ * ranks right. The first version echoed every answer (share 1) and did not move M1's pair
+ * accuracy, most likely because there was no right answer left to misrank (docs/world.md has
+ * both measurements).
+ */
+export const ECHO_SHARE = 0.65;
+
+/**
  * A flawed version of a correct answer, the kind of mistake careless seed writers make: mostly
  * extraneous content appended, sometimes a dropped last character.
  */
@@ -76,8 +94,9 @@ function offPolicyResponse(answer: string, i: number, rng: Rng): string {
 }
 
 /**
- * The families whose seed answers echo the input: round(misrank x families) of them, drawn
- * from a stream of their own so the rest of the world is the same at every knob value.
+ * The families whose seed answers echo the input (ECHO_SHARE of them): round(misrank x
+ * families) of them, drawn from a stream of their own so the rest of the world is the same
+ * at every knob value.
  */
 export function misrankedFamilies(config: Pick<WorldConfig, "families" | "misrank">, seed: number): Set<string> {
   const families = familiesOf(config.families);
@@ -87,10 +106,40 @@ export function misrankedFamilies(config: Pick<WorldConfig, "families" | "misran
   return new Set(order.slice(0, count));
 }
 
+/**
+ * The task-uniform held-out split: families in a shuffled order, round robin, so every family
+ * has the same number of prompts (to one) however rare it is in the other splits. Its own
+ * stream and last in line, so the other splits are the same bytes with or without it.
+ */
+function drawUniformHeldout(config: WorldConfig, families: readonly TaskSpec[], seed: number, seen: Set<string>, firstIndex: number): PromptRow[] {
+  const n = config.heldoutUniformPrompts ?? 0;
+  if (n === 0) return [];
+  const rng = new Rng(deriveSeed(seed, "heldout-uniform"));
+  const order = rng.shuffle([...families]);
+  const rows: PromptRow[] = [];
+  for (let i = 0; i < n; i++) {
+    const family = order[i % order.length];
+    for (let attempts = 0; ; attempts++) {
+      if (attempts > 200) {
+        throw new BadOptionError("world.heldoutUniformPrompts", `the family ${family.name} has too few distinct prompts for ${n} task-uniform held-out prompts; ask for fewer`);
+      }
+      const prompt = `${family.name} ${family.makeArg(rng)}`;
+      if (seen.has(prompt)) continue;
+      seen.add(prompt);
+      rows.push({ prompt_id: `heldout-uniform-${String(firstIndex + i).padStart(6, "0")}`, prompt, task: family.name, split: "heldout-uniform" });
+      break;
+    }
+  }
+  return rows;
+}
+
 export function buildWorld(config: WorldConfig, seed: number): World {
   const rng = new Rng(seed);
   const families = familiesOf(config.families);
   const misranked = misrankedFamilies(config, seed);
+  // Which misranked seed answers echo: a stream of its own, drawn only in misranked families, so
+  // prompts, the seed EFT set and every other family's answers are the same bytes at every knob value.
+  const echoRng = new Rng(deriveSeed(seed, "echo"));
   const seen = new Set<string>();
   const prompts: PromptRow[] = [];
   const draw = (split: PromptRow["split"], n: number) => {
@@ -108,15 +157,16 @@ export function buildWorld(config: WorldConfig, seed: number): World {
   draw("seed", config.seedPrompts);
   draw("pool", config.poolPrompts);
   draw("heldout", config.heldoutPrompts);
+  prompts.push(...drawUniformHeldout(config, families, seed, seen, prompts.length));
 
   const seedRows = prompts.filter((p) => p.split === "seed");
   const sft = seedRows.map((p) => {
     const answer = expectedAnswer(p.prompt)!;
     const response = rng.next() < config.flawRate ? flaw(answer, rng) : answer;
-    // A misranked family's seed writer confidently copies the argument (DESIGN: seed data has
-    // systematic flaws); M1 learns to echo there, and to like echoes. The draws above happen
-    // anyway, so the rest of the world is the same at every knob value.
-    if (misranked.has(p.task)) return { prompt: p.prompt, response: parsePrompt(p.prompt)!.arg };
+    // A misranked family's seed writer mostly copies the argument (DESIGN: seed data has
+    // systematic flaws); M1 learns to prefer echoes there while still writing right answers.
+    // The draws above happen anyway, so the rest of the world is the same at every knob value.
+    if (misranked.has(p.task) && echoRng.next() < ECHO_SHARE) return { prompt: p.prompt, response: parsePrompt(p.prompt)!.arg };
     return { prompt: p.prompt, response };
   });
   const eftSeed = Array.from({ length: config.eftSeedExamples }, (_, i) => {

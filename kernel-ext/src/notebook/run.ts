@@ -432,7 +432,7 @@ function definedOnly<T extends Record<string, unknown>>(o: T): Partial<T> {
  * ones a fresh run would have.
  */
 function keepSharedOnly(dir: string): void {
-  const sharedSources = new Set(["seed", "seed-eft", "policy", "policy-heldout"]);
+  const sharedSources = new Set(["seed", "seed-eft", "policy", "policy-heldout", "policy-heldout-uniform"]);
   const responsesFile = path.join(dir, "responses.arrow");
   const rows = readResponses(responsesFile);
   if (rows.some((r) => !sharedSources.has(r.source))) writeResponses(responsesFile, rows.filter((r) => sharedSources.has(r.source)));

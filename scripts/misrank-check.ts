@@ -1,0 +1,126 @@
+/**
+ * Does the misranking knob (docs/world.md) make M1's own likelihood rank responses wrongly?
+ * Runs proxy-only smoke runs on the zipf world at each knob value and seed (two at a time),
+ * then prints M1's likelihood pair accuracy per knob value: pooled, on the misranked families'
+ * held-out responses and on the others'. Only tuning seeds by default: seeds 301-330 and
+ * 401-410 are reserved for sweeps (docs/statistics.md).
+ *
+ *   node --import tsx scripts/misrank-check.ts [--out runs/misrank-check] [--seeds 1,2,3] [--misrank 0,0.3,0.6]
+ *
+ * A finished run is reused (a rerun of a finished run changes nothing), so the table can be
+ * printed again without rerunning.
+ */
+import { spawn } from "node:child_process";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { deriveSeed } from "../src/rng";
+import { readPrompts, readResponses } from "../src/store/arrow-tables";
+import { parsePrompt } from "../src/world/tasks";
+import { misrankedFamilies } from "../src/world/world";
+
+const ROOT = path.join(__dirname, "..");
+const RESERVED = (s: number) => (s >= 301 && s <= 330) || (s >= 401 && s <= 410);
+const PARALLEL = 2;
+
+function option(name: string, fallback: string): string {
+  const i = process.argv.indexOf(name);
+  return i >= 0 && process.argv[i + 1] ? process.argv[i + 1] : fallback;
+}
+
+function numbers(name: string, text: string): number[] {
+  const xs = text.split(",").map(Number);
+  if (xs.some((x) => !Number.isFinite(x))) {
+    console.error(`misrank-check: ${name} must be comma-separated numbers, got ${JSON.stringify(text)}`);
+    process.exit(2);
+  }
+  return xs;
+}
+
+const out = path.resolve(option("--out", path.join(ROOT, "runs", "misrank-check")));
+const seeds = numbers("--seeds", option("--seeds", "1,2,3"));
+const knob = numbers("--misrank", option("--misrank", "0,0.3,0.6"));
+if (seeds.some(RESERVED)) {
+  console.error("misrank-check: seeds 301-330 and 401-410 are reserved for sweeps (docs/statistics.md)");
+  process.exit(2);
+}
+
+interface Cell {
+  misrank: number;
+  seed: number;
+  dir: string;
+}
+
+const cells: Cell[] = knob.flatMap((misrank) => seeds.map((seed) => ({ misrank, seed, dir: path.join(out, `misrank${misrank}-seed${seed}`) })));
+
+function runCell(cell: Cell): Promise<void> {
+  fs.mkdirSync(out, { recursive: true });
+  const config = path.join(out, `misrank${cell.misrank}.config.json`);
+  fs.writeFileSync(config, JSON.stringify({ world: { families: "zipf", misrank: cell.misrank } }) + "\n");
+  const args = [path.join(ROOT, "src", "bin", "proxyrm.js"), "run", "--preset", "smoke", "--proxy-only", "--no-baselines", "--config", config, "--seed", String(cell.seed), "--out", cell.dir];
+  return new Promise((resolve, reject) => {
+    const child = spawn("nice", ["-n", "5", process.execPath, ...args], { stdio: ["ignore", "ignore", "pipe"] });
+    let err = "";
+    child.stderr.on("data", (d) => (err = (err + d).slice(-2000)));
+    child.on("exit", (code) => (code === 0 ? resolve() : reject(new Error(`misrank ${cell.misrank} seed ${cell.seed} exited ${code}: ${err}`))));
+  });
+}
+
+async function runAll(): Promise<void> {
+  const todo = cells.filter((c) => !fs.existsSync(path.join(c.dir, "proxy_metrics.json")));
+  const workers = Array.from({ length: PARALLEL }, async () => {
+    for (let c = todo.shift(); c; c = todo.shift()) {
+      const start = Date.now();
+      await runCell(c);
+      console.error(`misrank ${c.misrank} seed ${c.seed}: ${((Date.now() - start) / 1000).toFixed(0)} s`);
+    }
+  });
+  await Promise.all(workers);
+}
+
+type Key = "policy_pair_accuracy" | "policy_pair_accuracy_misranked" | "policy_pair_accuracy_other" | "proxy_pair_accuracy";
+const KEYS: Key[] = ["policy_pair_accuracy", "policy_pair_accuracy_misranked", "policy_pair_accuracy_other", "proxy_pair_accuracy"];
+
+/**
+ * What M1 actually wrote on the misranked families' held-out prompts: exact echoes (where an
+ * echo is not the right answer) and exactly right answers, out of its samples there.
+ */
+function misrankedSamples(cell: Cell): string {
+  if (cell.misrank === 0) return "-";
+  const misranked = misrankedFamilies({ families: "zipf", misrank: cell.misrank }, deriveSeed(cell.seed, "world"));
+  const prompts = new Map(readPrompts(path.join(cell.dir, "prompts.arrow")).map((p) => [p.prompt_id, p.prompt]));
+  let n = 0;
+  let echoes = 0;
+  let right = 0;
+  for (const r of readResponses(path.join(cell.dir, "responses.arrow"))) {
+    if (r.source !== "policy-heldout") continue;
+    const { task, arg } = parsePrompt(prompts.get(r.prompt_id)!)!;
+    if (!misranked.has(task.name)) continue;
+    n++;
+    if (r.text === arg && arg !== task.answer(arg)) echoes++;
+    if (r.text === task.answer(arg)) right++;
+  }
+  return `${echoes} / ${right} / ${n}`;
+}
+
+function table(): string {
+  const fmt = (x: number | null | undefined) => (x === null || x === undefined ? "  -  " : x.toFixed(3));
+  const lines = [`| misrank | seed | ${KEYS.join(" | ")} | misranked samples: echo / right / all |`, `|---|---|${KEYS.map(() => "---").join("|")}|---|`];
+  for (const misrank of knob) {
+    const rows = seeds.map((seed) => JSON.parse(fs.readFileSync(path.join(out, `misrank${misrank}-seed${seed}`, "proxy_metrics.json"), "utf8")) as Record<Key, number | null>);
+    rows.forEach((m, i) => lines.push(`| ${misrank} | ${seeds[i]} | ${KEYS.map((k) => fmt(m[k])).join(" | ")} | ${misrankedSamples(cells.find((c) => c.misrank === misrank && c.seed === seeds[i])!)} |`));
+    const meanOf = (k: Key) => {
+      const xs = rows.map((m) => m[k]).filter((x): x is number => typeof x === "number");
+      return xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : null;
+    };
+    lines.push(`| ${misrank} | mean | ${KEYS.map((k) => fmt(meanOf(k))).join(" | ")} | |`);
+  }
+  return lines.join("\n");
+}
+
+runAll().then(
+  () => console.log(table()),
+  (err: Error) => {
+    console.error(`misrank-check: ${err.message}`);
+    process.exit(1);
+  },
+);
