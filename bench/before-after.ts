@@ -29,6 +29,8 @@ export interface BeforeAfterSeed {
   after: BuildRun;
   /** Artefacts whose bytes differ between the builds (empty: the same run). */
   differingFiles: string[];
+  /** metrics.json fields the reference did not write (new metrics; the old ones are compared). */
+  addedMetrics: string[];
   comparedFiles: number;
   loadBefore: number;
   loadAfter: number;
@@ -88,15 +90,22 @@ function files(dir: string, prefix = ""): string[] {
   return fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? files(path.join(dir, e.name), `${prefix}${e.name}/`) : [`${prefix}${e.name}`]));
 }
 
-/** sha256 of a file; metrics.json without its `seconds` (the run's own timing). */
-function digest(file: string): string {
-  let bytes: Buffer | string = fs.readFileSync(file);
-  if (path.basename(file) === "metrics.json") {
-    const metrics = JSON.parse(bytes.toString("utf8")) as Record<string, unknown>;
-    delete metrics.seconds;
-    bytes = JSON.stringify(metrics);
-  }
-  return createHash("sha256").update(bytes).digest("hex");
+function sha256(file: string): string {
+  return createHash("sha256").update(fs.readFileSync(file)).digest("hex");
+}
+
+/**
+ * Whether a file is the same in both runs. metrics.json is compared on the reference's fields
+ * without `seconds` (the run's own timing); fields added since are returned, not counted as a
+ * difference, since a new metric changes no old one.
+ */
+function sameArtefact(before: string, after: string): { same: boolean; added: string[] } {
+  if (!fs.existsSync(after)) return { same: false, added: [] };
+  if (path.basename(before) !== "metrics.json") return { same: sha256(before) === sha256(after), added: [] };
+  const b = JSON.parse(fs.readFileSync(before, "utf8")) as Record<string, unknown>;
+  const a = JSON.parse(fs.readFileSync(after, "utf8")) as Record<string, unknown>;
+  const keys = Object.keys(b).filter((k) => k !== "seconds");
+  return { same: keys.every((k) => JSON.stringify(b[k]) === JSON.stringify(a[k])), added: Object.keys(a).filter((k) => !(k in b)) };
 }
 
 export async function benchBeforeAfter(log: (line: string) => void, preset = "default", seeds = [1, 2], commit = REFERENCE_COMMIT): Promise<BeforeAfterResult> {
@@ -111,11 +120,14 @@ export async function benchBeforeAfter(log: (line: string) => void, preset = "de
         runBuild(ROOT, preset, seed, path.join(work, `after-${seed}`)),
       ]);
       const names = files(path.join(work, `before-${seed}`)).filter((f) => !TIMING_FILES.has(f));
-      const differingFiles = names.filter((f) => {
-        const other = path.join(work, `after-${seed}`, f);
-        return !fs.existsSync(other) || digest(path.join(work, `before-${seed}`, f)) !== digest(other);
-      });
-      const row: BeforeAfterSeed = { seed, before, after, differingFiles, comparedFiles: names.length, loadBefore, loadAfter: load() };
+      const differingFiles: string[] = [];
+      const addedMetrics: string[] = [];
+      for (const f of names) {
+        const { same, added } = sameArtefact(path.join(work, `before-${seed}`, f), path.join(work, `after-${seed}`, f));
+        if (!same) differingFiles.push(f);
+        addedMetrics.push(...added);
+      }
+      const row: BeforeAfterSeed = { seed, before, after, differingFiles, addedMetrics, comparedFiles: names.length, loadBefore, loadAfter: load() };
       result.seeds.push(row);
       log(
         `${preset} seed ${seed}: before ${before.wallSeconds} s wall (${before.cpuSeconds} s CPU), after ${after.wallSeconds} s (${after.cpuSeconds} s CPU); ` +

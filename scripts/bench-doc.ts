@@ -230,7 +230,7 @@ function speedupTable(d: BeforeAfterResult): string {
     "",
     ...d.seeds.map(
       (r) =>
-        `- Seed ${r.seed}: ${r.differingFiles.length === 0 ? `all ${r.comparedFiles} artefacts identical (sha256; the manifest and report hold times)` : `**${r.differingFiles.length} of ${r.comparedFiles} artefacts differ**: ${r.differingFiles.join(", ")}`}; load ${r.loadBefore} before, ${r.loadAfter} after.`,
+        `- Seed ${r.seed}: ${r.differingFiles.length === 0 ? `all ${r.comparedFiles} artefacts identical (sha256; the manifest and report hold times; metrics.json compared on the reference's fields${r.addedMetrics.length ? `, with ${r.addedMetrics.join(", ")} added since` : ""})` : `**${r.differingFiles.length} of ${r.comparedFiles} artefacts differ**: ${r.differingFiles.join(", ")}`}; load ${r.loadBefore} before, ${r.loadAfter} after.`,
     ),
     "",
   ].join("\n");

@@ -13,7 +13,6 @@ import type { Progress } from "../progress";
 import { answerSequence, makeBatch, type TargetSequence } from "../policy/batch";
 import { policyContext } from "../policy/tokenizer";
 import type { TinyGPT } from "../policy/tinygpt";
-import { FlatAdam } from "../flat-adam";
 
 export interface DPOConfig {
   /** Passes over the pairs (the expert-only baseline is compared at equal epochs). */
@@ -102,7 +101,7 @@ export async function trainDPO(
   const steps = dpoSteps(pairs.length, config);
   const batch = dpoBatchSize(pairs.length, config);
   let pairsSeen = 0;
-  const optimizer = new FlatAdam(tf, config.lr);
+  const optimizer = tf.train.adam(config.lr);
   const losses: number[] = [];
   const rewardAccuracies: number[] = [];
   progress?.start(stage, steps);

@@ -9,7 +9,6 @@ import { readScalar } from "../tensor-read";
 import type { Progress } from "../progress";
 import { makeBatch, type TargetSequence } from "./batch";
 import type { TinyGPT } from "./tinygpt";
-import { FlatAdam } from "../flat-adam";
 
 export interface LMTrainConfig {
   steps: number;
@@ -29,7 +28,7 @@ export async function trainMaskedLM(
 ): Promise<number[]> {
   const tf = model.tf;
   if (data.length === 0) throw new Error(`${stage}: no training examples`);
-  const optimizer = new FlatAdam(tf, config.lr);
+  const optimizer = tf.train.adam(config.lr);
   const losses: number[] = [];
   progress?.start(stage, config.steps);
   try {
