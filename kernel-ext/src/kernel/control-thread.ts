@@ -182,11 +182,14 @@ async function serve(data: ControlData): Promise<void> {
   if (data.watchSignals) watchSignals(memory);
   post({ kind: "ready" });
 
+  // Closing hb at shutdown ends this loop by rejecting its pending receive or send
+  // ("Socket is closed"): expected then, and it must not reach the thread's failure handler.
   void (async () => {
     for await (const frames of hb) await hb.send(frames);
-  })();
+  })().catch(() => undefined);
 
   const reply = (msg: Message, type: string, content: object) => control.send(wire.serialize(wire.create(type, content, msg as Message<unknown>))).catch(() => undefined);
+  let shutdown: { restart: boolean } | undefined;
   for await (const frames of control) {
     let msg: Message;
     try {
@@ -207,19 +210,23 @@ async function serve(data: ControlData): Promise<void> {
     } else if (type === "shutdown_request") {
       const restart = Boolean((msg.content as { restart?: boolean }).restart);
       await reply(msg, "shutdown_reply", { status: "ok", restart });
-      // Closed with a linger before the main thread exits, so the reply still leaves.
       post({ kind: "status", state: "idle", parent: msg.header });
-      for (const sock of [hb, control]) {
-        sock.linger = LINGER_MS;
-        sock.close();
-      }
-      post({ kind: "shutdown", restart });
-      return;
+      shutdown = { restart };
+      // Leave the loop before closing: closing a socket under its own async iterator made the
+      // iterator throw "Socket is closed" into the thread's failure path (seen under load).
+      break;
     } else {
       process.stderr.write(`proxyrm kernel: ignoring unsupported control message type ${type}\n`);
     }
     post({ kind: "status", state: "idle", parent: msg.header });
   }
+  if (!shutdown) return;
+  // Closed with a linger before the main thread exits, so the reply still leaves.
+  for (const sock of [hb, control]) {
+    sock.linger = LINGER_MS;
+    sock.close();
+  }
+  post({ kind: "shutdown", restart: shutdown.restart });
 }
 
 if (!isMainThread && (workerData as ControlData | undefined)?.proxyrmControlThread) {
