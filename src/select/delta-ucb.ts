@@ -11,6 +11,7 @@
  */
 import { groupBy } from "../group-by";
 import { SCORE_LEVELS } from "../proxy/types";
+import { spendOnPairs } from "./pick";
 import { checkPoolAndBudget, requireLabels, requireProxy, type Strategy } from "./types";
 
 export const deltaUcb: Strategy = {
@@ -44,19 +45,6 @@ export const deltaUcb: Strategy = {
     }
     // Best first; equal utilities (within rounding) to the lower pair (a, then b).
     pairs.sort((p, q) => (Math.abs(p.utility - q.utility) > 1e-12 ? q.utility - p.utility : p.a - q.a || p.b - q.b));
-    const taken = new Set(labelled);
-    const picks: number[] = [];
-    for (const { a, b } of pairs) {
-      for (const i of [a, b]) {
-        if (picks.length < ctx.budget && !taken.has(i)) {
-          picks.push(i);
-          taken.add(i);
-        }
-      }
-      if (picks.length === ctx.budget) return picks;
-    }
-    // Prompts with a single unlabelled response form no pair: the rest, lowest index first.
-    for (let i = 0; i < poolSize && picks.length < ctx.budget; i++) if (!taken.has(i)) picks.push(i), taken.add(i);
-    return picks;
+    return spendOnPairs(pairs, poolSize, labelled, ctx.budget);
   },
 };

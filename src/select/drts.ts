@@ -20,6 +20,7 @@
 import { groupBy } from "../group-by";
 import { SCORE_LEVELS } from "../proxy/types";
 import type { Rng } from "../rng";
+import { spendOnPairs } from "./pick";
 import { checkPoolAndBudget, requireLabels, requireProxy, type Strategy } from "./types";
 
 /** How many times the second member is drawn before settling for its next-best response. */
@@ -77,19 +78,6 @@ export const drts: Strategy = {
       return out;
     });
     const groups = [...groupBy(Array.from({ length: poolSize }, (_, i) => i), (i) => prompts[i]).values()];
-    const taken = new Set(labelled);
-    const picks: number[] = [];
-    for (const { a, b } of drawPairs(groups, mu, labelled, ctx.rng)) {
-      for (const i of [a, b]) {
-        if (picks.length < ctx.budget && !taken.has(i)) {
-          picks.push(i);
-          taken.add(i);
-        }
-      }
-      if (picks.length === ctx.budget) return picks;
-    }
-    // Prompts with a single response form no pair: the rest, lowest index first, as delta-ucb.
-    for (let i = 0; i < poolSize && picks.length < ctx.budget; i++) if (!taken.has(i)) picks.push(i), taken.add(i);
-    return picks;
+    return spendOnPairs(drawPairs(groups, mu, labelled, ctx.rng), poolSize, labelled, ctx.budget);
   },
 };

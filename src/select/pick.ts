@@ -25,3 +25,25 @@ export function topK(utility: ArrayLike<number>, k: number, candidates?: readonl
   pool.sort((a, b) => (utility[a] === utility[b] ? a - b : utility[a] > utility[b] ? -1 : 1));
   return pool.slice(0, k);
 }
+
+/**
+ * Spends `budget` queries on pairs in the given order (a pair costs two queries, or one when a
+ * side is labelled or already picked; an odd budget's last query takes the next pair's first
+ * side), then, when the pairs run out (prompts with one response form none), on the remaining
+ * unlabelled items, lowest index first. The pair strategies (delta-ucb, drts) share it.
+ */
+export function spendOnPairs(pairs: Iterable<{ a: number; b: number }>, poolSize: number, labelled: ReadonlySet<number>, budget: number): number[] {
+  const taken = new Set(labelled);
+  const picks: number[] = [];
+  for (const { a, b } of pairs) {
+    for (const i of [a, b]) {
+      if (picks.length < budget && !taken.has(i)) {
+        picks.push(i);
+        taken.add(i);
+      }
+    }
+    if (picks.length === budget) return picks;
+  }
+  for (let i = 0; i < poolSize && picks.length < budget; i++) if (!taken.has(i)) picks.push(i), taken.add(i);
+  return picks;
+}
