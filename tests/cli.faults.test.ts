@@ -170,13 +170,18 @@ const TINY = (out: string, budget: number, concurrency: number) => [
 ];
 /** Short timeouts and backoff, so hangs and retries take milliseconds. */
 const JUDGE_CONFIG = JSON.stringify({ oracle: { timeoutMs: 400, backoffMs: 20, retries: 3 } });
+/**
+ * For exact counts: a good reply held up past the timeout by a loaded machine would end as a
+ * timed-out ask (paid, unknown) and change them, so only the hangs should reach it.
+ */
+const COUNTING_JUDGE_CONFIG = JSON.stringify({ oracle: { timeoutMs: 3000, backoffMs: 20, retries: 3 } });
 
 // ---------------------------------------------------------------- faults
 
 describe("a judge that fails in every way real endpoints do", () => {
   it("the run finishes; re-asks are paid, failed items skipped and counted; nothing lost or paid twice", async (t) => {
     const cwd = workDir("faults");
-    fs.writeFileSync(path.join(cwd, "judge.json"), JUDGE_CONFIG);
+    fs.writeFileSync(path.join(cwd, "judge.json"), COUNTING_JUDGE_CONFIG);
     judge.reset();
     // Each new item in turn gets the next fault on its first request, then good replies; the
     // first item whose reply had no score gets no score on its re-ask too.
@@ -199,12 +204,18 @@ describe("a judge that fails in every way real endpoints do", () => {
     const counts = ledgerCounts(path.join(cwd, "run"));
     // Two truncated replies and two without a score: four paid failures, four re-asks.
     assert.equal(counts.noScore, 5, JSON.stringify(counts));
-    assert.equal(a.billed, a.paid, "every billed reply is a paid call in the journal and nothing else is");
-    // One item failed for good; the budget four re-asks used leaves the last four picks unasked.
-    assert.equal(a.failedItems, 1 + 4);
+    // A hang is a timed-out ask: never retried (the provider may still bill it), counted as paid
+    // of unknown outcome. So the journal pays every billed reply plus each hang, nothing else.
+    const hangs = judge.faults.hang;
+    assert.equal(counts.unknown, hangs, JSON.stringify(counts));
+    assert.equal(a.paid, a.billed + hangs, "the journal pays every billed reply and every timed-out ask, nothing else");
+    // One item failed for good, the hangs' items have no label, and the budget four re-asks
+    // used leaves the last four picks unasked.
+    assert.equal(a.failedItems, 1 + hangs + 4);
     assert.match(result.stderr, /label: 1 item failed \(no score in the judge's replies, a re-ask included\); skipped/);
+    assert.match(result.stderr, new RegExp(`label: ${hangs} items without a label: a call's outcome is unknown; skipped`));
     assert.match(result.stderr, /label: 4 items not asked: the budget went on re-asks/);
-    assert.match(result.stdout, /items without a label 5 /);
+    assert.match(result.stdout, new RegExp(`items without a label ${1 + hangs + 4} `));
     report(t, "faults", a);
     noSecretAnywhere(cwd);
   });

@@ -183,6 +183,25 @@ describe("EndpointClient against a local server", () => {
     await assert.rejects(refused.post("/completions", {}), /policy endpoint stopped the run after 2 consecutive transport failures \(last: .*ECONNREFUSED/);
   });
 
+  test("timeoutsMayBill: a timed-out request is not retried and ends as maybe billed; other failures still retry", async () => {
+    server.script = ["hang", { status: 200, body: "{}" }];
+    const paid = client({ retries: 3, timeoutMs: 100, timeoutsMayBill: true });
+    const reply = await paid.post("/x", {});
+    assert.equal(reply.billed, false);
+    assert.equal(reply.billed === false && reply.mayHaveBilled, true);
+    assert.equal(reply.attempts, 1);
+    assert.equal(server.requests.length, 1, "no second request for the same item");
+    // Without the option the same hang is retried, and the retry is answered.
+    server.script = ["hang", { status: 200, body: "{}" }];
+    const free = client({ retries: 3, timeoutMs: 100 });
+    assert.equal((await free.post("/x", {})).billed, true);
+    // A 503 is still retried with the option: the server answered, it billed nothing.
+    server.script = [{ status: 503 }, { status: 200, body: "{}" }];
+    const again = await paid.post("/x", {});
+    assert.equal(again.billed, true);
+    assert.equal(again.attempts, 2);
+  });
+
   test("at most `concurrency` requests in flight", async () => {
     server.fallback = { status: 200, body: "{}", delayMs: 20 };
     const c = client({ concurrency: 2 });

@@ -39,6 +39,13 @@ export interface EndpointOptions {
    * default; a test passes its own to know when the client is waiting, without a wall clock.
    */
   wait?: (ms: number, signal?: AbortSignal) => Promise<void>;
+  /**
+   * The endpoint bills every request it finishes, even one whose client timed out waiting (a
+   * judge, where labels are paid for). Then a timeout after the request was sent is not retried:
+   * the reply may still be billed, and a retry could pay for the same item twice. The request
+   * ends with `mayHaveBilled`, and the caller counts it as paid. Default false.
+   */
+  timeoutsMayBill?: boolean;
 }
 
 /**
@@ -49,7 +56,7 @@ export interface EndpointOptions {
 export type EndpointReply =
   | { billed: true; status: number; text: string; attempts: number }
   | { billed: true; status: number; text: undefined; error: string; attempts: number }
-  | { billed: false; error: string; retryable: boolean; attempts: number };
+  | { billed: false; error: string; retryable: boolean; attempts: number; mayHaveBilled?: true };
 
 /** The breaker is open: the endpoint failed at the transport level N times in a row. */
 export class CircuitOpenError extends EndpointError {
@@ -65,7 +72,7 @@ const BODY_SNIPPET_CHARS = 200;
 /** One attempt's result. `transport`: a failure of the connection or server, for the breaker. */
 type Attempt =
   | { kind: "reply"; status: number; text?: string; error?: string }
-  | { kind: "error"; error: string; retryable: boolean; transport: boolean; retryAfterMs?: number };
+  | { kind: "error"; error: string; retryable: boolean; transport: boolean; retryAfterMs?: number; timedOutAfterSend?: true };
 
 function checkCount(field: string, value: number, min: number): void {
   if (!(Number.isSafeInteger(value) && value >= min)) throw new BadOptionError(field, `must be an integer >= ${min}, got ${value}`);
@@ -143,6 +150,7 @@ export class EndpointClient {
   readonly base: string;
   private readonly apiKey?: string;
   private readonly timeoutMs: number;
+  private readonly timeoutsMayBill: boolean;
   private readonly retries: number;
   private readonly backoffMs: number;
   private readonly maxBackoffMs: number;
@@ -166,6 +174,7 @@ export class EndpointClient {
     this.base = options.url.replace(/\/+$/, "");
     this.apiKey = options.apiKey || undefined;
     this.timeoutMs = options.timeoutMs ?? 60_000;
+    this.timeoutsMayBill = options.timeoutsMayBill ?? false;
     this.retries = options.retries ?? 3;
     this.backoffMs = options.backoffMs ?? 500;
     this.maxBackoffMs = options.maxBackoffMs ?? 60_000;
@@ -227,6 +236,9 @@ export class EndpointClient {
           this.consecutiveFailures = 0; // the server answered: it is reachable
         }
         if (!result.retryable) return { billed: false, error: this.redact(`${method} ${url}: ${result.error}`), retryable: false, attempts: attempt };
+        if (result.timedOutAfterSend && this.timeoutsMayBill) {
+          return { billed: false, mayHaveBilled: true, error: this.redact(`${method} ${url}: ${result.error}; not retried, the reply may still be billed`), retryable: false, attempts: attempt };
+        }
         if (attempt === tries) {
           return { billed: false, error: this.redact(`${method} ${url}: ${result.error} after ${tries} ${tries === 1 ? "try" : "tries"}`), retryable: true, attempts: attempt };
         }
@@ -261,7 +273,7 @@ export class EndpointClient {
     } catch (error) {
       // Sent, no reply yet: the provider may be working on it (and bill it).
       if (signal?.aborted) throw new CallAbortedError("request", true);
-      if (timeout.aborted) return { kind: "error", error: `timeout after ${timeoutMs} ms`, retryable: true, transport: true };
+      if (timeout.aborted) return { kind: "error", error: `timeout after ${timeoutMs} ms`, retryable: true, transport: true, timedOutAfterSend: true };
       return { kind: "error", error: networkErrorText(error), retryable: true, transport: true };
     }
     let text: string;
@@ -271,7 +283,7 @@ export class EndpointClient {
       if (signal?.aborted) throw new CallAbortedError("request", true);
       const why = timeout.aborted ? `timeout after ${timeoutMs} ms reading the reply` : `reply cut off (${networkErrorText(error)})`;
       if (response.ok) return { kind: "reply", status: response.status, error: `HTTP ${response.status} ${why}` };
-      return { kind: "error", error: `HTTP ${response.status} ${why}`, retryable: true, transport: true };
+      return { kind: "error", error: `HTTP ${response.status} ${why}`, retryable: true, transport: true, ...(timeout.aborted ? { timedOutAfterSend: true as const } : {}) };
     }
     if (response.ok) return { kind: "reply", status: response.status, text };
     const status = `HTTP ${response.status}${text ? ` ${text.slice(0, BODY_SNIPPET_CHARS).replace(/\s+/g, " ").trim()}` : ""}`;

@@ -289,6 +289,10 @@ export class ExpertGate {
         } else if (outcome.billed) {
           this.close(writer, call, { status: "no-score", error: outcome.error, rationale: outcome.reply, cost: isCost(outcome.cost) ? outcome.cost : call.pending.cost });
           if (job.noScores < this.reasks) reasks.push({ ...job, noScores: job.noScores + 1 });
+        } else if (outcome.mayHaveBilled) {
+          // Sent and timed out: the provider may bill the reply it still finishes. Counted as
+          // paid, of unknown outcome, and never asked again (a retry could pay twice).
+          this.close(writer, call, { status: "unknown" });
         } else {
           this.close(writer, call, { status: "not-billed", error: outcome.error });
           if (!outcome.retryable) {

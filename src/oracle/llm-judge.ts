@@ -38,7 +38,8 @@ export class LlmJudgeOracle implements Oracle {
 
   constructor(options: LlmJudgeOptions) {
     if (!options.model) throw new BadOptionError("judge model", "must not be empty");
-    this.client = new EndpointClient({ ...options, role: "judge" });
+    // A judge bills what it finishes: a timed-out ask is never retried (it may be paid already).
+    this.client = new EndpointClient({ ...options, role: "judge", timeoutsMayBill: true });
     this.model = options.model;
     this.name = `llm:${options.model}`;
     this.costPerCall = options.costPerCall ?? 0;
@@ -66,7 +67,7 @@ export class LlmJudgeOracle implements Oracle {
       },
       signal,
     );
-    if (!reply.billed) return { ok: false, billed: false, error: reply.error, retryable: reply.retryable };
+    if (!reply.billed) return { ok: false, billed: false, error: reply.error, retryable: reply.retryable, ...(reply.mayHaveBilled ? { mayHaveBilled: true as const } : {}) };
     if (reply.text === undefined) return { ok: false, billed: true, error: reply.error, reply: "", cost: this.costPerCall };
     // Stored verbatim in the ledger and labels.arrow, less the key if a server echoed it.
     const raw = chatContent(reply.text);

@@ -18,12 +18,15 @@ export interface JudgeItem {
  * - a score;
  * - a billed reply without a score (`billed: true`): a paid failure, `reply` kept verbatim;
  * - no billed reply (`billed: false`: network error, rate limit or 5xx after the retries, a 4xx):
- *   nothing was paid; `retryable` says whether asking again later may help.
+ *   nothing was paid; `retryable` says whether asking again later may help;
+ * - `billed: false` with `mayHaveBilled`: no reply came, but the request was sent and the
+ *   provider may still bill it (a judge that timed out): the gate counts it as paid, of unknown
+ *   outcome, and never asks that item again (a retry could pay twice).
  */
 export type OracleOutcome =
   | { ok: true; score: number; rationale: string; cost: number }
   | { ok: false; billed: true; error: string; reply: string; cost: number }
-  | { ok: false; billed: false; error: string; retryable: boolean };
+  | { ok: false; billed: false; error: string; retryable: boolean; mayHaveBilled?: true };
 
 /** How the gate asks: `reask` after a reply with no score (once, with a stricter format line). */
 export interface JudgeRequest {
