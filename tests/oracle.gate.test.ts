@@ -74,7 +74,7 @@ class FailingOracle implements Oracle {
   readonly requests: { id: string; reask: boolean }[] = [];
   constructor(
     private readonly failIds: Set<string>,
-    private readonly how: "not-billed" | "no-score" | "no-score-once" = "not-billed",
+    private readonly how: "not-billed" | "no-score" | "no-score-once" | "timed-out" = "not-billed",
   ) {}
   judgeInput(item: JudgeItem): string {
     return `${item.prompt}\n${item.response}`;
@@ -84,6 +84,7 @@ class FailingOracle implements Oracle {
     await sleep(1);
     if (this.failIds.has(item.response_id)) {
       if (this.how === "not-billed") return { ok: false, billed: false, error: "boom", retryable: true };
+      if (this.how === "timed-out") return { ok: false, billed: false, mayHaveBilled: true, error: "timeout after 200 ms; not retried", retryable: false };
       if (this.how === "no-score" || !request.reask) return { ok: false, billed: true, error: "reply has no 'Score: N' line", reply: "I cannot rate this.", cost: 2 };
     }
     return { ok: true, score: 3, rationale: "fine. Score: 3", cost: 2 };
@@ -342,6 +343,21 @@ describe("ExpertGate: paid failures and re-asks", () => {
     const retry = new CountingOracle(new RubricOracle());
     await new ExpertGate(retry, { runDir: dir, budget: 6 }).label(items);
     assert.equal(retry.calls, 1, "only the unbilled item was asked again");
+  });
+
+  test("a timed-out ask that may be billed is an unknown outcome: paid, reported, never asked again; the request goes on", async () => {
+    const dir = tempRunDir();
+    const items = worldItems(4);
+    const oracle = new CountingOracle(new FailingOracle(new Set(["r1"]), "timed-out"));
+    const report = await new ExpertGate(oracle, { runDir: dir, budget: 4 }).label(items);
+    assert.deepEqual(report.unknown, ["r1"]);
+    assert.equal(report.labels.length, 3);
+    assert.ok(records(dir).some((r) => r.status === "unknown" && r.response_id === "r1"));
+    assert.equal(paidCalls(dir), 4, "the timed-out ask counts against the budget");
+    const again = new CountingOracle(new FailingOracle(new Set())); // the same oracle, now answering
+    const second = await new ExpertGate(again, { runDir: dir, budget: 8 }).label(items);
+    assert.equal(again.calls, 0, "the item is never asked again: a second ask could pay twice");
+    assert.deepEqual(second.unknown, ["r1"]);
   });
 
   test("a 4xx (not billed, not retryable) stops the request at once", async () => {
