@@ -77,15 +77,12 @@ describe("sampling with a key/value cache", () => {
     const pieces: Float32Array[] = [];
     for (const [from, to] of [[0, 7], ...Array.from({ length: ids.length - 7 }, (_, i) => [7 + i, 8 + i])]) {
       const past = cache;
-      const [hidden, ...present] = tf.tidy(() => {
-        const r = model.forward(tf.tensor2d(ids.slice(from, to), [1, to - from], "int32"), past);
-        return [r.hidden, ...r.present.flatMap((c) => [c.k, c.v])];
-      });
-      if (past) tf.dispose(past.flatMap((c) => [c.k, c.v]));
-      cache = Array.from({ length: present.length / 2 }, (_, l) => ({ k: present[2 * l], v: present[2 * l + 1] }));
+      const { hidden, present } = tf.tidy(() => model.forward(tf.tensor2d(ids.slice(from, to), [1, to - from], "int32"), past));
+      if (past) tf.dispose(past);
+      cache = present;
       pieces.push(await readFloats(hidden));
     }
-    tf.dispose(cache!.flatMap((c) => [c.k, c.v]));
+    tf.dispose(cache!);
     const cached = new Float32Array(ids.length * d);
     let at = 0;
     for (const p of pieces) (cached.set(p, at), (at += p.length));

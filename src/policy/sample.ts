@@ -70,25 +70,26 @@ export async function sampleCompletions(
         const done = rows.map(() => false);
         const steps = Math.min(cfg.maxNewTokens, blockSize - len);
         // The context goes through once; each later step feeds the token just drawn and reads
-        // the earlier positions' keys and values from the cache (same logits, bit for bit).
+        // the earlier positions' keys and values from the cache (the same logits up to float
+        // rounding: tests/sample.kv-cache.test.ts).
         let cache: LayerCache[] | undefined;
         try {
           for (let s = 0; s < steps && done.some((d) => !d); s++) {
             // Each token: a batch of 256 rows is a long synchronous stretch, and an interrupt must not wait for it.
             throwIfAborted(signal, stage);
-            const fed = s === 0 ? seqs.map((seq) => seq) : seqs.map((seq) => seq.slice(-1));
+            const fed = s === 0 ? seqs : seqs.map((seq) => seq.slice(-1));
             const width = fed[0].length;
             const past = cache;
-            const [logitsTensor, ...present] = tf.tidy(() => {
+            const step = tf.tidy(() => {
               const ids = tf.tensor2d(fed.flat(), [seqs.length, width], "int32");
               const { hidden, present } = model.forward(ids, past);
               const hid = tf.reshape(hidden, [seqs.length, width, model.config.dModel]);
               const last = tf.reshape(tf.slice(hid, [0, width - 1, 0], [seqs.length, 1, model.config.dModel]), [seqs.length, model.config.dModel]);
-              return [model.logits(last as import("@tensorflow/tfjs").Tensor2D), ...present.flatMap((c) => [c.k, c.v])];
+              return { logits: model.logits(last as import("@tensorflow/tfjs").Tensor2D), present };
             });
-            if (past) tf.dispose(past.flatMap((c) => [c.k, c.v]));
-            cache = Array.from({ length: present.length / 2 }, (_, l) => ({ k: present[2 * l], v: present[2 * l + 1] }));
-            const logits = await readFloats(logitsTensor);
+            if (past) tf.dispose(past);
+            cache = step.present;
+            const logits = await readFloats(step.logits);
             seqs.forEach((seq, i) => {
               // Finished rows keep padding with EOS so the batch stays rectangular.
               const next = done[i] ? EOS : sampleToken(logits, i * vocabSize, vocabSize, cfg, rng);
@@ -97,7 +98,7 @@ export async function sampleCompletions(
             });
           }
         } finally {
-          if (cache) tf.dispose(cache.flatMap((c) => [c.k, c.v]));
+          if (cache) tf.dispose(cache);
         }
         rows.forEach((r, i) => (out[r] = decode(seqs[i].slice(len))));
         progress?.tick(rows.length);

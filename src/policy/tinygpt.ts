@@ -32,11 +32,12 @@ export const defaultTinyGPTConfig: TinyGPTConfig = {
 type Tensor = TF.Tensor;
 type Tensor2D = TF.Tensor2D;
 
-/** One layer's attention keys and values for the positions seen so far: [B*H, T, hd] each. */
-export interface LayerCache {
-  k: TF.Tensor;
-  v: TF.Tensor;
-}
+/**
+ * One layer's attention keys and values for the positions seen so far: [B*H, T, hd] each. A
+ * type alias, not an interface, so a LayerCache[] is a TensorContainer (tf.tidy returns it,
+ * tf.dispose frees it).
+ */
+export type LayerCache = { k: TF.Tensor; v: TF.Tensor };
 
 export class TinyGPT {
   readonly params: Map<string, TF.Variable>;
