@@ -2,7 +2,8 @@
  * Identity on wasm without the copy. tfjs-core saves every tensor a gradient needs by running
  * the Identity kernel (engine.saveTensorsForBackwardMode, and customGrad's save), and
  * tfjs-backend-wasm's Identity copies the data, where the cpu backend only adds a reference.
- * In a TinyGPT SFT step that is ~190 copies of activations and weights, ~10% of the step.
+ * A TinyGPT SFT step made ~190 such copies of activations and weights (docs/BENCHMARKS.md,
+ * "before and after the speed-ups", measures what removing them and the other changes gave).
  * Tensors are immutable (a Variable's assign swaps its dataId, it never writes in place) and
  * wasm's own Reshape already shares data the same way, so sharing is safe, and values, hence
  * a run's bytes, are unchanged.
@@ -13,13 +14,10 @@ const SHARED = Symbol.for("proxyrm.identity-shares-data");
 
 type IdentityArgs = { inputs: { x: TF.TensorInfo }; backend: { incRef(dataId: unknown): void } };
 
-let copying: TF.KernelConfig | undefined;
-
 /** Re-registers wasm's Identity kernel to add a reference instead of copying. Idempotent. */
 export function shareIdentityOnWasm(tf: typeof TF): void {
   const kernel = tf.getKernel("Identity", "wasm");
   if (!kernel || (kernel as unknown as Record<symbol, boolean>)[SHARED]) return;
-  copying = kernel;
   const copy = kernel.kernelFunc;
   tf.unregisterKernel("Identity", "wasm");
   const shared: TF.KernelConfig = {
@@ -35,12 +33,4 @@ export function shareIdentityOnWasm(tf: typeof TF): void {
   };
   (shared as unknown as Record<symbol, boolean>)[SHARED] = true;
   tf.registerKernel(shared);
-}
-
-/** Puts tfjs's copying kernel back, or the sharing one (tests and bench/ compare the two). */
-export function useCopyingIdentity(tf: typeof TF, copy: boolean): void {
-  if (!copy) return shareIdentityOnWasm(tf);
-  if (!copying) return; // never replaced
-  tf.unregisterKernel("Identity", "wasm");
-  tf.registerKernel(copying);
 }
