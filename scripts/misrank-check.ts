@@ -13,10 +13,9 @@
 import { spawn } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { deriveSeed } from "../src/rng";
 import { readPrompts, readResponses } from "../src/store/arrow-tables";
 import { parsePrompt } from "../src/world/tasks";
-import { misrankedFamilies } from "../src/world/world";
+import { misrankedFamilies, worldSeed } from "../src/world/world";
 
 const ROOT = path.join(__dirname, "..");
 const RESERVED = (s: number) => (s >= 301 && s <= 330) || (s >= 401 && s <= 410);
@@ -86,7 +85,7 @@ const KEYS: Key[] = ["policy_pair_accuracy", "policy_pair_accuracy_misranked", "
  */
 function misrankedSamples(cell: Cell): string {
   if (cell.misrank === 0) return "-";
-  const misranked = misrankedFamilies({ families: "zipf", misrank: cell.misrank }, deriveSeed(cell.seed, "world"));
+  const misranked = misrankedFamilies({ families: "zipf", misrank: cell.misrank }, worldSeed(cell.seed));
   const prompts = new Map(readPrompts(path.join(cell.dir, "prompts.arrow")).map((p) => [p.prompt_id, p.prompt]));
   let n = 0;
   let echoes = 0;

@@ -18,8 +18,7 @@ import { selectedIds } from "./query";
 import { ledgerCounts } from "../oracle/ledger";
 import { isExternalPolicy } from "../config";
 import { evalExternal } from "./evaluate-external";
-import { misrankedFamilies } from "../world/world";
-import { deriveSeed } from "../rng";
+import { misrankedFamilies, worldSeed } from "../world/world";
 import { HELDOUT_SCORES_FILE, heldoutRows, writeHeldoutScores } from "./heldout-scores";
 
 export interface Metrics extends Partial<TaskMetrics>, Partial<UniformHeldoutMetrics> {
@@ -232,7 +231,7 @@ async function policyPairAccuracy(ctx: RunContext, taskOf: Map<string, string>):
   const dim = judgeFeatureDim(model);
   const likelihood = held.map((_, i) => features[i * dim + model.config.dModel]);
   const gold = held.map((r) => goldRubric(text.get(r.prompt_id)!, r.text).score);
-  const misranked = misrankedFamilies(ctx.config.world, deriveSeed(ctx.config.seed, "world"));
+  const misranked = misrankedFamilies(ctx.config.world, worldSeed(ctx.config.seed));
   const part = (keep: (i: number) => boolean) => {
     const idx = held.map((_, i) => i).filter(keep);
     return pairAccuracy(idx.map((i) => held[i].prompt_id), idx.map((i) => gold[i]), idx.map((i) => likelihood[i]));

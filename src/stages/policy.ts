@@ -14,7 +14,7 @@ import { readUserPrompts, type UserPrompt } from "../store/prompts-input";
 import type { PromptRow, ResponseRow } from "../types";
 import { isExternalPolicy, type RunConfig } from "../config";
 import { BadFileError } from "../errors";
-import { buildWorld, type World } from "../world/world";
+import { buildWorld, worldSeed, type World } from "../world/world";
 import { TASKS, parsePrompt } from "../world/tasks";
 import type { RunContext } from "./context";
 import { policyEndpoint } from "./endpoints";
@@ -29,7 +29,7 @@ import type { Progress } from "../progress";
  * up front to validate inputs.
  */
 export function planWorld(config: RunConfig): { world: World; prompts: PromptRow[] } {
-  const world = buildWorld(config.world, deriveSeed(config.seed, "world"));
+  const world = buildWorld(config.world, worldSeed(config.seed));
   const external = isExternalPolicy(config);
   // An external policy gets no task-uniform held-out split: its evaluation (evaluate-external.ts) reads the held-out one only.
   if (!config.prompts) return { world, prompts: external ? world.prompts.filter((p) => p.split !== "seed" && p.split !== "heldout-uniform") : world.prompts };

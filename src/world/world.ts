@@ -5,10 +5,9 @@
  * off-policy imbalance).
  */
 import { BadOptionError } from "../errors";
-import { Rng } from "../rng";
+import { Rng, deriveSeed } from "../rng";
 import type { PromptRow } from "../types";
 import { goldRubric } from "./rubric";
-import { deriveSeed } from "../rng";
 import { expectedAnswer, familiesOf, parsePrompt, samplePrompt, type FamilySet, type TaskSpec } from "./tasks";
 
 export interface WorldConfig {
@@ -131,6 +130,11 @@ function drawUniformHeldout(config: WorldConfig, families: readonly TaskSpec[], 
     }
   }
   return rows;
+}
+
+/** The world's seed for a run's seed: what planWorld builds from and what misrankedFamilies is drawn with. */
+export function worldSeed(runSeed: number): number {
+  return deriveSeed(runSeed, "world");
 }
 
 export function buildWorld(config: WorldConfig, seed: number): World {
