@@ -72,7 +72,15 @@ const BODY_SNIPPET_CHARS = 200;
 /** One attempt's result. `transport`: a failure of the connection or server, for the breaker. */
 type Attempt =
   | { kind: "reply"; status: number; text?: string; error?: string }
-  | { kind: "error"; error: string; retryable: boolean; transport: boolean; retryAfterMs?: number; timedOutAfterSend?: true };
+  | {
+      kind: "error";
+      error: string;
+      retryable: boolean;
+      transport: boolean;
+      retryAfterMs?: number;
+      /** No status came back before the timeout: the request was sent and may still be billed. */
+      timedOutAfterSend?: true;
+    };
 
 function checkCount(field: string, value: number, min: number): void {
   if (!(Number.isSafeInteger(value) && value >= min)) throw new BadOptionError(field, `must be an integer >= ${min}, got ${value}`);
@@ -283,7 +291,8 @@ export class EndpointClient {
       if (signal?.aborted) throw new CallAbortedError("request", true);
       const why = timeout.aborted ? `timeout after ${timeoutMs} ms reading the reply` : `reply cut off (${networkErrorText(error)})`;
       if (response.ok) return { kind: "reply", status: response.status, error: `HTTP ${response.status} ${why}` };
-      return { kind: "error", error: `HTTP ${response.status} ${why}`, retryable: true, transport: true, ...(timeout.aborted ? { timedOutAfterSend: true as const } : {}) };
+      // An error status came back: not billed, whatever happened to its body.
+      return { kind: "error", error: `HTTP ${response.status} ${why}`, retryable: true, transport: true };
     }
     if (response.ok) return { kind: "reply", status: response.status, text };
     const status = `HTTP ${response.status}${text ? ` ${text.slice(0, BODY_SNIPPET_CHARS).replace(/\s+/g, " ").trim()}` : ""}`;
