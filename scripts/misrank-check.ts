@@ -5,10 +5,12 @@
  * held-out responses and on the others'. Only tuning seeds by default: seeds 301-330 and
  * 401-410 are reserved for sweeps (docs/statistics.md).
  *
- *   node --import tsx scripts/misrank-check.ts [--out runs/misrank-check] [--seeds 1,2,3] [--misrank 0,0.3,0.6]
+ *   node --import tsx scripts/misrank-check.ts [--out runs/misrank-check] [--seeds 1,2,3] [--misrank 0,0.3,0.6] [--commit]
  *
  * A finished run is reused (a rerun of a finished run changes nothing), so the table can be
- * printed again without rerunning.
+ * printed again without rerunning. --commit also writes the runs' numbers to
+ * docs/world/misrank-check.json and rewrites docs/world.md's marked block from it
+ * (scripts/misrank-table.ts renders it; tests/world-doc.test.ts holds the page to it).
  */
 import { spawn } from "node:child_process";
 import * as fs from "node:fs";
@@ -16,6 +18,7 @@ import * as path from "node:path";
 import { readPrompts, readResponses } from "../src/store/arrow-tables";
 import { parsePrompt } from "../src/world/tasks";
 import { misrankedFamilies, worldSeed } from "../src/world/world";
+import { buildMisrankBlock, MISRANK_JSON, MISRANK_MARKERS, MISRANK_METRICS, withMisrankBlock, type MisrankRun } from "./misrank-table";
 
 const ROOT = path.join(__dirname, "..");
 const RESERVED = (s: number) => (s >= 301 && s <= 330) || (s >= 401 && s <= 410);
@@ -38,6 +41,7 @@ function numbers(name: string, text: string): number[] {
 const out = path.resolve(option("--out", path.join(ROOT, "runs", "misrank-check")));
 const seeds = numbers("--seeds", option("--seeds", "1,2,3"));
 const knob = numbers("--misrank", option("--misrank", "0,0.3,0.6"));
+const commit = process.argv.includes("--commit");
 if (seeds.some(RESERVED)) {
   console.error("misrank-check: seeds 301-330 and 401-410 are reserved for sweeps (docs/statistics.md)");
   process.exit(2);
@@ -76,50 +80,71 @@ async function runAll(): Promise<void> {
   await Promise.all(workers);
 }
 
-type Key = "policy_pair_accuracy" | "policy_pair_accuracy_misranked" | "policy_pair_accuracy_other" | "proxy_pair_accuracy";
-const KEYS: Key[] = ["policy_pair_accuracy", "policy_pair_accuracy_misranked", "policy_pair_accuracy_other", "proxy_pair_accuracy"];
-
 /**
  * What M1 actually wrote on the misranked families' held-out prompts: exact echoes (where an
  * echo is not the right answer) and exactly right answers, out of its samples there.
  */
-function misrankedSamples(cell: Cell): string {
-  if (cell.misrank === 0) return "-";
+function misrankedSamples(cell: Cell): MisrankRun["misranked_samples"] {
+  if (cell.misrank === 0) return null;
   const misranked = misrankedFamilies({ families: "zipf", misrank: cell.misrank }, worldSeed(cell.seed));
   const prompts = new Map(readPrompts(path.join(cell.dir, "prompts.arrow")).map((p) => [p.prompt_id, p.prompt]));
-  let n = 0;
-  let echoes = 0;
+  let all = 0;
+  let echo = 0;
   let right = 0;
   for (const r of readResponses(path.join(cell.dir, "responses.arrow"))) {
     if (r.source !== "policy-heldout") continue;
     const { task, arg } = parsePrompt(prompts.get(r.prompt_id)!)!;
     if (!misranked.has(task.name)) continue;
-    n++;
-    if (r.text === arg && arg !== task.answer(arg)) echoes++;
+    all++;
+    if (r.text === arg && arg !== task.answer(arg)) echo++;
     if (r.text === task.answer(arg)) right++;
   }
-  return `${echoes} / ${right} / ${n}`;
+  return { echo, right, all };
 }
 
-function table(): string {
-  const fmt = (x: number | null | undefined) => (x === null || x === undefined ? "  -  " : x.toFixed(3));
-  const lines = [`| misrank | seed | ${KEYS.join(" | ")} | misranked samples: echo / right / all |`, `|---|---|${KEYS.map(() => "---").join("|")}|---|`];
-  for (const misrank of knob) {
-    const rows = seeds.map((seed) => JSON.parse(fs.readFileSync(path.join(out, `misrank${misrank}-seed${seed}`, "proxy_metrics.json"), "utf8")) as Record<Key, number | null>);
-    rows.forEach((m, i) => lines.push(`| ${misrank} | ${seeds[i]} | ${KEYS.map((k) => fmt(m[k])).join(" | ")} | ${misrankedSamples(cells.find((c) => c.misrank === misrank && c.seed === seeds[i])!)} |`));
-    const meanOf = (k: Key) => {
-      const xs = rows.map((m) => m[k]).filter((x): x is number => typeof x === "number");
-      return xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : null;
-    };
-    lines.push(`| ${misrank} | mean | ${KEYS.map((k) => fmt(meanOf(k))).join(" | ")} | |`);
+function runOf(cell: Cell): MisrankRun {
+  const m = JSON.parse(fs.readFileSync(path.join(cell.dir, "proxy_metrics.json"), "utf8")) as Record<string, unknown>;
+  const metrics = Object.fromEntries(MISRANK_METRICS.map((k) => [k, typeof m[k] === "number" ? m[k] : null])) as Pick<MisrankRun, (typeof MISRANK_METRICS)[number]>;
+  return {
+    misrank: cell.misrank,
+    seed: cell.seed,
+    strategy: m.strategy as string,
+    budget: m.budget as number,
+    backend: m.backend as string,
+    seconds: m.seconds as number,
+    heldout_families: Object.keys((m.per_task ?? {}) as object).length,
+    ...metrics,
+    misranked_samples: misrankedSamples(cell),
+  };
+}
+
+/** Both files are built in full before either is written, each through a temporary file: no partial page. */
+function writeCommitted(runs: MisrankRun[]): void {
+  const json = path.join(ROOT, MISRANK_JSON);
+  const doc = path.join(ROOT, "docs", "world.md");
+  const page = withMisrankBlock(fs.readFileSync(doc, "utf8"), buildMisrankBlock(runs));
+  for (const [file, text] of [
+    [json, JSON.stringify(runs, null, 2) + "\n"],
+    [doc, page],
+  ]) {
+    fs.writeFileSync(`${file}.tmp`, text);
+    fs.renameSync(`${file}.tmp`, file);
   }
-  return lines.join("\n");
+  console.error(`misrank-check: wrote ${MISRANK_JSON} and docs/world.md's block`);
 }
 
-runAll().then(
-  () => console.log(table()),
-  (err: Error) => {
+if (commit && !fs.readFileSync(path.join(ROOT, "docs", "world.md"), "utf8").includes(MISRANK_MARKERS.end)) {
+  console.error(`misrank-check: docs/world.md has no ${MISRANK_MARKERS.start} ... ${MISRANK_MARKERS.end} block to rewrite`);
+  process.exit(2);
+}
+
+runAll()
+  .then(() => {
+    const runs = cells.map(runOf);
+    console.log(buildMisrankBlock(runs));
+    if (commit) writeCommitted(runs);
+  })
+  .catch((err: Error) => {
     console.error(`misrank-check: ${err.message}`);
     process.exit(1);
-  },
-);
+  });
