@@ -30,6 +30,7 @@ import {
   verdictCounts,
   verdictPhrase,
 } from "./results-tables";
+import { answerSection } from "./results-answer";
 
 export interface SectionSpec {
   name: string;
@@ -341,6 +342,8 @@ export function buildResultsPage(root: string): string {
   out.push("");
   out.push(headline(sections, manifest, defaultRows));
   out.push("");
+  const answer = answerSection(sections, manifest.map.metrics);
+  if (answer) out.push(answer, "");
   out.push("## The C2 map: when does active selection beat the controls?");
   out.push("");
   out.push(
