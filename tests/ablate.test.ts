@@ -40,7 +40,8 @@ before(() => {
 
 after(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
-const cellDir = (strategy: string, seed: number) => path.join(sweep, "cells", `${strategy}-b4-s${seed}`);
+const cellDirIn = (dir: string, strategy: string, budget: number, seed: number) => path.join(dir, "cells", `${strategy}-b${budget}-s${seed}`);
+const cellDir = (strategy: string, seed: number) => cellDirIn(sweep, strategy, 4, seed);
 const poolTasks = (seed: number) => new Set(readPrompts(path.join(cellDir("random", seed), "prompts.arrow")).filter((p) => p.split === "pool").map((p) => p.task)).size;
 
 describe("proxyrm ablate", () => {
@@ -97,6 +98,25 @@ describe("proxyrm ablate", () => {
     assert.match(r.stderr, /3 done earlier/);
     assert.ok(fs.existsSync(path.join(victim, "metrics.json")));
     assert.deepEqual(snapshot(cellDir("coreset-eft", 101)), untouched);
+  });
+
+  it("a sweep resumed with a budget added keeps its shared stages and finished cells and runs only the new cells", () => {
+    const grown = path.join(tmp, "grown");
+    fs.cpSync(sweep, grown, { recursive: true });
+    // The stages' artefacts (bytes and mtimes); config.json is rewritten with the same bytes and run.log notes the resume.
+    const artefacts = (dir: string) => Object.fromEntries(Object.entries(snapshot(dir)).filter(([f]) => !/(config\.json|run\.log)$/.test(f)));
+    const shared = artefacts(path.join(grown, "shared"));
+    const finished = snapshot(cellDirIn(grown, "random", 4, 101));
+    // The first cell of the grown plan is budget 2, not the budget 4 the shared stages were made with.
+    const r = proxyrm([...GRID.map((a) => (a === "4" ? "2,4" : a)), "--out", grown], tmp);
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stderr, /8 cells \(4 done earlier\)/);
+    assert.deepEqual(artefacts(path.join(grown, "shared")), shared, "the shared stages were rerun or rewritten");
+    assert.deepEqual(snapshot(cellDirIn(grown, "random", 4, 101)), finished);
+    const rows = JSON.parse(fs.readFileSync(path.join(grown, "ablation.json"), "utf8")) as AblationRow[];
+    assert.deepEqual([...new Set(rows.map((row) => row.budget))].sort(), [2, 4]);
+    // A new cell at budget 2 starts from the same shared stages as the old ones.
+    assert.deepEqual(fs.readFileSync(path.join(cellDirIn(grown, "coreset-eft", 2, 102), "models", "sft.ckpt")), fs.readFileSync(path.join(cellDirIn(grown, "coreset-eft", 4, 102), "models", "sft.ckpt")));
   });
 
   it("--proxy-only stops each cell after the proxy, with the same proxy metrics as the whole run", () => {

@@ -123,12 +123,21 @@ export function planCells(plan: AblationPlan): Cell[] {
   return cells;
 }
 
-/** The shared prefix's config for a shared directory: its first cell's (the prefix ignores strategy and budget). */
-export function sharedConfig(cells: Cell[], shared: string): RunConfig {
-  return cells.find((c) => c.shared === shared)!.config;
-}
-
 const SHARED_SLICES = (c: RunConfig) => canonicalJson({ seed: c.seed, world: c.world, model: c.model, sft: c.sft, generate: c.generate, prompts: c.prompts, backend: c.backend });
+
+/**
+ * The shared prefix's config for a shared directory: its first cell's (the prefix ignores
+ * strategy, budget and selection space). A prefix that has finished keeps the config it was made
+ * with when its world/model/sft/generate settings are the plan's: the plan's first cell changes
+ * when a sweep is resumed with a budget, strategy or space added, and the prefix reads none of
+ * those, so resuming it must neither refuse ("made with a different config") nor recompute it.
+ */
+export function sharedConfig(cells: Cell[], shared: string): RunConfig {
+  const planned = cells.find((c) => c.shared === shared)!.config;
+  const made = readManifest(shared);
+  if (made && SHARED_STAGES.every((s) => made.stages[s]) && SHARED_SLICES(made.config as RunConfig) === SHARED_SLICES(planned)) return made.config as RunConfig;
+  return planned;
+}
 
 /**
  * Starts a cell's run directory from its seed's shared stages: hard links (copies across file
