@@ -9,6 +9,7 @@ import * as path from "node:path";
 import { C2_CONTROLS, claimC1, claimC2, claimC3, EQUIVALENCE_MARGINS, type ClaimComparison } from "../src/ablate/claims";
 import { ABLATION_METRICS, wholeRun, type AnyAblationRow, type AblationSetting } from "../src/ablate/results";
 import { formatSummary } from "../src/cli/summary";
+import { perSeed } from "../src/eval/compare";
 import { meanInterval } from "../src/eval/stats";
 import {
   budgetsOf,
@@ -214,6 +215,15 @@ function headline(sections: readonly Section[], manifest: ResultsManifest, defau
     const parts = [...new Set(c1.map((c) => c.metric))].map((m) => `${label(m)}: ${verdictPhrase(c1.filter((c) => c.metric === m), byBudget)}`);
     lines.push(`- **C1** (on-policy proxy vs off-policy evaluator; \`${main.name}\`, ${n} seeds). ${parts.join(". ")}.`);
   }
+  const gain = budgetsOf(main.rows).flatMap((b) => {
+    const at = main.rows.filter((r) => r.budget === b && wholeRun(r.metrics));
+    if (at.length === 0) return [];
+    // The mean over strategies within a seed, then over seeds; expert-only DPO once per seed.
+    const m2 = meanInterval([...perSeed(at, (r) => wholeRun(r.metrics)!.gold_win_rate).values()]);
+    const eo = meanInterval([...perSeed(at, (r) => wholeRun(r.metrics)!.expert_only_gold_win_rate).values()]);
+    return [`budget ${b}: ${interval(m2.mean, m2.halfWidth)} (expert-only DPO ${interval(eo.mean, eo.halfWidth)})`];
+  });
+  if (gain.length) lines.push(`- **The gain** (gold win rate of M2 over M1, 0.5 = no change; \`${main.name}\`, mean over strategies within a seed, ${n} seeds): ${gain.join("; ")}.`);
   const mapped = sections.filter((s) => s.map !== false);
   for (const metric of manifest.map.metrics) {
     const all = mapped.flatMap((s) => (testedMetrics(s.rows, [metric]).length ? claimC2(s.rows, metric).map((c) => ({ c, sweep: s.name })) : []));
