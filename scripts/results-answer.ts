@@ -84,6 +84,18 @@ export function answerSection(sections: readonly Section[], metrics: readonly st
     ),
   );
   out.push("");
+  out.push("The same comparisons by metric and control: where the decided ones fall.");
+  out.push("");
+  out.push(
+    mdTable(
+      ["metric", ...C2_CONTROLS.flatMap((control) => [`better than ${control}`, `worse than ${control}`]), "comparisons"],
+      [...new Set(all.map((x) => x.c.metric))].map((metric) => {
+        const on = all.filter((x) => x.c.metric === metric);
+        return [label(metric), ...C2_CONTROLS.flatMap((control) => [BETTER, WORSE].map((v) => String(count(on.filter((x) => x.c.control === control), v)))), String(on.length)];
+      }),
+    ),
+  );
+  out.push("");
   const better = all.filter((x) => BETTER.includes(x.c.result.verdict));
   const worse = all.filter((x) => WORSE.includes(x.c.result.verdict));
   const equivalent = all.filter((x) => x.c.result.verdict === "equivalent");

@@ -82,5 +82,13 @@ describe("generated results", () => {
     assert.equal(total(5), cells(/\| \*\*worse\*\* |\| worse \(< margin\) /g), "worse");
     assert.equal(total(4), cells(/\| equivalent /g), "equivalent");
     assert.equal(total(2), cells(/\| (\*\*better\*\*|\*\*worse\*\*|better \(< margin\)|worse \(< margin\)|equivalent|inconclusive|too few seeds|no spread) [+-]/g), "comparisons");
+    // The by-metric table splits the same verdicts by control: its columns add up to the same totals.
+    const byMetric = answer.slice(answer.indexOf("by metric and control"));
+    const metricRows = byMetric.slice(0, byMetric.indexOf("\n\n", byMetric.indexOf("|"))).split("\n").filter((l) => /^\| [^-|][^|]* \| \d+ \|/.test(l));
+    assert.ok(metricRows.length > 0, "the by-metric table is missing");
+    const sum = (cols: number[]) => metricRows.reduce((a, l) => a + cols.reduce((b, c) => b + Number(l.split("|")[c + 1].trim()), 0), 0);
+    assert.equal(sum([1, 3]), total(3), "better, by metric");
+    assert.equal(sum([2, 4]), total(5), "worse, by metric");
+    assert.equal(sum([5]), total(2), "comparisons, by metric");
   });
 });
