@@ -5,6 +5,7 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
+import { withMarkedBlock } from "./doc-block";
 
 export const MISRANK_MARKERS = { start: "<!-- misrank-check:begin -->", end: "<!-- misrank-check:end -->" };
 export const MISRANK_JSON = path.join("docs", "world", "misrank-check.json");
@@ -117,8 +118,5 @@ export function buildMisrankBlock(runs: MisrankRun[]): string {
 
 /** docs/world.md with its marked block replaced by `block`. */
 export function withMisrankBlock(doc: string, block: string): string {
-  const i = doc.indexOf(MISRANK_MARKERS.start);
-  const j = doc.indexOf(MISRANK_MARKERS.end);
-  if (i < 0 || j < i) throw new Error(`docs/world.md has no ${MISRANK_MARKERS.start} ... ${MISRANK_MARKERS.end} block`);
-  return `${doc.slice(0, i + MISRANK_MARKERS.start.length)}\n${block}\n${doc.slice(j)}`;
+  return withMarkedBlock(doc, MISRANK_MARKERS, block, "docs/world.md");
 }

@@ -32,6 +32,7 @@ import {
   verdictPhrase,
 } from "./results-tables";
 import { answerSection } from "./results-answer";
+import { withMarkedBlock } from "./doc-block";
 
 export interface SectionSpec {
   name: string;
@@ -405,8 +406,5 @@ export function buildReadmeBlock(root: string): string {
 
 /** README.md with its marked block replaced by `block`. */
 export function withReadmeBlock(readme: string, block: string): string {
-  const i = readme.indexOf(RESULTS_MARKERS.start);
-  const j = readme.indexOf(RESULTS_MARKERS.end);
-  if (i < 0 || j < i) throw new Error(`README.md has no ${RESULTS_MARKERS.start} ... ${RESULTS_MARKERS.end} block`);
-  return `${readme.slice(0, i + RESULTS_MARKERS.start.length)}\n${block}\n${readme.slice(j)}`;
+  return withMarkedBlock(readme, RESULTS_MARKERS, block, "README.md");
 }

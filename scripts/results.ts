@@ -1,6 +1,7 @@
 /**
- * Regenerates docs/RESULTS.md (all of it) and the README's results block from the committed
- * JSON listed in docs/ablation/sections.json (scripts/results-doc.ts builds the text).
+ * Regenerates docs/RESULTS.md (all of it), the README's results block and docs/proxy.md's
+ * heads-vs-EFT block from the committed JSON listed in docs/ablation/sections.json
+ * (scripts/results-doc.ts and scripts/proxy-kinds.ts build the text).
  *
  *   node --import tsx scripts/results.ts                     # rewrite RESULTS.md and the README block
  *   node --import tsx scripts/results.ts full=runs/ablate-full default=runs/default-runs
@@ -20,11 +21,14 @@ import { curveFigure } from "../src/ablate/report";
 import { summarise, type AnyAblationRow } from "../src/ablate/results";
 import { html, renderPage } from "../src/report/html";
 import { plotlySource } from "../src/report/write";
+import { withMarkedBlock } from "./doc-block";
+import { buildProxyKindsBlock, loadProxyKindsRows, PROXY_KINDS_MARKERS } from "./proxy-kinds";
 import { ablationDir, buildReadmeBlock, buildResultsPage, loadManifest, withReadmeBlock } from "./results-doc";
 
 const ROOT = path.join(__dirname, "..");
 const RESULTS = path.join(ROOT, "docs", "RESULTS.md");
 const README = path.join(ROOT, "README.md");
+const PROXY_DOC = path.join(ROOT, "docs", "proxy.md");
 const PLOTS = ["gold_win_rate", "proxy_spearman", "proxy_pair_accuracy", "proxy_ece", "label_balance"];
 
 function renderPng(figure: ReturnType<typeof curveFigure>, file: string): void {
@@ -65,10 +69,13 @@ function main(): void {
 
   const results = buildResultsPage(ROOT);
   const readme = withReadmeBlock(fs.readFileSync(README, "utf8"), buildReadmeBlock(ROOT));
+  const kinds = loadProxyKindsRows(ROOT);
+  const proxyDoc = withMarkedBlock(fs.readFileSync(PROXY_DOC, "utf8"), PROXY_KINDS_MARKERS, buildProxyKindsBlock(kinds.heads, kinds.eft), "docs/proxy.md");
   if (check) {
     const stale = [
       [RESULTS, results],
       [README, readme],
+      [PROXY_DOC, proxyDoc],
     ].filter(([file, text]) => !fs.existsSync(file) || fs.readFileSync(file, "utf8") !== text);
     if (stale.length) {
       process.stderr.write(`out of date with the committed JSON: ${stale.map(([f]) => path.relative(ROOT, f)).join(", ")}; run node --import tsx scripts/results.ts\n`);
@@ -78,6 +85,7 @@ function main(): void {
   }
   fs.writeFileSync(RESULTS, results);
   fs.writeFileSync(README, readme);
+  fs.writeFileSync(PROXY_DOC, proxyDoc);
 }
 
 main();

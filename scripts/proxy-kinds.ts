@@ -1,0 +1,88 @@
+/**
+ * docs/proxy.md's "reward heads vs the EFT judge" block, built from two committed sweeps that
+ * share each seed's world, SFT and generations and differ only in the proxy: builtin-dpo (reward
+ * heads) and eft-dpo (the paper's EFT judge). Pure: tests/proxy-doc.test.ts compares the page
+ * with what this renders, and scripts/results.ts writes it.
+ */
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { EQUIVALENCE_MARGINS } from "../src/ablate/claims";
+import { ABLATION_METRICS, type AnyAblationRow } from "../src/ablate/results";
+import { compareFamily, perSeed } from "../src/eval/compare";
+import { meanInterval } from "../src/eval/stats";
+import type { BlockMarkers } from "./doc-block";
+import { f3, interval, listWords, mdTable, seedList } from "./results-tables";
+
+export const PROXY_KINDS_MARKERS: BlockMarkers = { start: "<!-- proxy-kinds:begin -->", end: "<!-- proxy-kinds:end -->" };
+export const PROXY_KINDS_SWEEPS = { heads: "builtin-dpo", eft: "eft-dpo" } as const;
+
+/** What the block compares, in this order: proxy quality first, then what DPO made of its pairs. */
+export const PROXY_KINDS_METRICS = ["proxy_spearman", "proxy_pair_accuracy", "proxy_ece", "task_uniform_pair_accuracy", "worst_task_pair_accuracy", "gold_win_rate"] as const;
+
+export function loadProxyKindsRows(root: string): { heads: AnyAblationRow[]; eft: AnyAblationRow[] } {
+  const read = (name: string) => JSON.parse(fs.readFileSync(path.join(root, "docs", "ablation", `${name}.json`), "utf8")) as AnyAblationRow[];
+  return { heads: read(PROXY_KINDS_SWEEPS.heads), eft: read(PROXY_KINDS_SWEEPS.eft) };
+}
+
+const common = <T>(a: readonly T[], b: readonly T[]) => [...new Set(a)].filter((x) => b.includes(x));
+const signed = (x: number) => `${x >= 0 ? "+" : ""}${f3(x)}`;
+
+/**
+ * The block between PROXY_KINDS_MARKERS. Only the cells both sweeps have (strategy, budget,
+ * seed) enter; each proxy's value for a seed is its mean over those strategies, so the seed is
+ * the unit and the difference is paired by seed.
+ */
+export function buildProxyKindsBlock(heads: readonly AnyAblationRow[], eft: readonly AnyAblationRow[]): string {
+  const strategies = common(
+    heads.map((r) => r.strategy),
+    eft.map((r) => r.strategy),
+  );
+  const budgets = common(
+    heads.map((r) => r.budget),
+    eft.map((r) => r.budget),
+  ).sort((a, b) => a - b);
+  const seeds = common(
+    heads.map((r) => r.seed),
+    eft.map((r) => r.seed),
+  ).sort((a, b) => a - b);
+  if (!strategies.length || !budgets.length || seeds.length < 2) throw new Error(`${PROXY_KINDS_SWEEPS.heads} and ${PROXY_KINDS_SWEEPS.eft} share too few cells to compare (strategies ${strategies.length}, budgets ${budgets.length}, seeds ${seeds.length})`);
+  const keep = (rows: readonly AnyAblationRow[], budget: number) => rows.filter((r) => r.budget === budget && strategies.includes(r.strategy) && seeds.includes(r.seed));
+
+  const out: string[] = [
+    `Seeds ${seedList(seeds)}, smoke preset, strategies ${listWords(strategies)}. \`${PROXY_KINDS_SWEEPS.heads}\` (reward heads) and \`${PROXY_KINDS_SWEEPS.eft}\` (\`--proxy eft\`) share each seed's world, SFT and generations, so only the proxy differs. ` +
+      "A proxy's value for a seed is its mean over those strategies; the table gives mean ± 95% Student-t over seeds, and the difference is paired by seed, " +
+      `Holm-corrected over the ${PROXY_KINDS_METRICS.length} metrics of a budget, with TOST at docs/statistics.md's margins. ` +
+      "This comparison was not among the tests planned in docs/statistics.md; it is computed with the same code (`src/eval/compare.ts`). " +
+      `Data: \`docs/ablation/${PROXY_KINDS_SWEEPS.heads}.json\`, \`docs/ablation/${PROXY_KINDS_SWEEPS.eft}.json\`.`,
+  ];
+  for (const budget of budgets) {
+    const h = keep(heads, budget);
+    const e = keep(eft, budget);
+    const metrics = PROXY_KINDS_METRICS.filter((m) => perSeed(h, (r) => ABLATION_METRICS[m].value(r.metrics)).size > 0 && perSeed(e, (r) => ABLATION_METRICS[m].value(r.metrics)).size > 0);
+    const arms = metrics.map((m) => ({ heads: perSeed(h, (r) => ABLATION_METRICS[m].value(r.metrics)), eft: perSeed(e, (r) => ABLATION_METRICS[m].value(r.metrics)) }));
+    const results = compareFamily(metrics.map((m, i) => ({ arm: arms[i].heads, control: arms[i].eft, higherIsBetter: ABLATION_METRICS[m].higherIsBetter ?? true, margin: EQUIVALENCE_MARGINS[m] })));
+    const cell = (values: Map<number, number>) => {
+      const m = meanInterval([...values.values()]);
+      return interval(m.mean, m.halfWidth);
+    };
+    out.push("", `**Budget ${budget}** (${seeds.length} seeds):`, "");
+    out.push(
+      mdTable(
+        ["metric", "reward heads", "EFT judge", "heads - EFT", "heads vs EFT", "MDE"],
+        metrics.map((m, i) => [ABLATION_METRICS[m].label, cell(arms[i].heads), cell(arms[i].eft), `${signed(results[i].diff)} ± ${f3(results[i].halfWidth)}`, results[i].verdict, f3(results[i].mde)]),
+      ),
+    );
+    // M1 is shared, so its likelihood's ranking is one number per seed for both sweeps.
+    const m1 = perSeed(h, (r) => ABLATION_METRICS.policy_pair_accuracy.value(r.metrics));
+    if (m1.size) {
+      const pairAccuracy = arms[metrics.indexOf("proxy_pair_accuracy")]?.heads;
+      const gain = pairAccuracy ? meanInterval([...m1.keys()].filter((s) => pairAccuracy.has(s)).map((s) => pairAccuracy.get(s)! - m1.get(s)!)) : undefined;
+      out.push(
+        "",
+        `With no labels at all, M1's own likelihood ranks the same held-out responses with pair accuracy ${cell(m1)}` +
+          (gain ? `; the reward heads' labels add ${signed(gain.mean)} ± ${f3(gain.halfWidth)} to it (paired by seed; described, not tested).` : "."),
+      );
+    }
+  }
+  return out.join("\n");
+}
