@@ -5,6 +5,7 @@
  * measured in the same browser: bare plotly.js drawing the same points as one scattergl trace.
  *
  *   npm run build && node --import tsx bench/lab-render.ts
+ *   node --import tsx bench/run.ts --only lab      # the same, into docs/bench/results.json and docs/BENCHMARKS.md
  *
  * The ratio leaves out the one-off fetch and parse of plotly's chunk (its own entry,
  * `proxyrm:plotly-load`), which the bare peer has done before it is timed.
@@ -20,6 +21,7 @@ import { float32Base64, int32Base64 } from "../kernel-ext/src/notebook/lab/b64";
 import { Rng } from "../src/rng";
 import { notebook } from "../tests/helpers/lab-notebook";
 import { CHROMIUM, ROOT, openNotebook, startLab } from "../tests/helpers/lab-browser";
+import { load } from "./machine";
 
 const SIZES = [10_000, 100_000];
 const PEER_RUNS = 3;
@@ -72,7 +74,28 @@ async function peerMs(browser: Browser, p: Record<string, unknown>): Promise<num
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
-async function main(): Promise<void> {
+export interface LabRenderRow {
+  points: number;
+  /** The renderer's own entry for the first draw, plotly's chunk load included. */
+  explorerMs: number;
+  plotlyLoadMs: number;
+  /** Bare plotly.js, the same points as one scattergl trace, median of PEER_RUNS. */
+  bareMs: number;
+  /** (explorer - plotly load) / bare. */
+  ratio: number;
+  loadBefore: number;
+  loadAfter: number;
+}
+
+export interface LabRenderResult {
+  webgl: string;
+  chromium: string;
+  peerRuns: number;
+  rows: LabRenderRow[];
+}
+
+/** The explorer at each of SIZES against bare plotly, in one lab and one browser. */
+export async function benchLabRender(log: (line: string) => void): Promise<LabRenderResult> {
   const dir = fs.mkdtempSync(path.join(ROOT, "notebooks", ".test-bench-"));
   const payloads = new Map(SIZES.map((n) => [n, payload(n, 1)]));
   for (const [n, p] of payloads) fs.writeFileSync(path.join(dir, `explorer-${n}.ipynb`), notebook([{ source: `// ${n} points`, outputs: [["uncertainty", p]] }]));
@@ -80,26 +103,30 @@ async function main(): Promise<void> {
   const browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ARGS });
   try {
     const probe = await browser.newPage();
-    const gl = await probe.evaluate(() => {
+    const webgl = await probe.evaluate(() => {
       const c = document.createElement("canvas").getContext("webgl");
       const ext = c?.getExtension("WEBGL_debug_renderer_info");
       return c ? String(ext ? c.getParameter(ext.UNMASKED_RENDERER_WEBGL) : c.getParameter(c.RENDERER)) : "no WebGL";
     });
     await probe.close();
-    process.stdout.write(`WebGL renderer: ${gl}\n`);
-    process.stdout.write("points   explorer (ms)   of which plotly load   bare plotly scattergl, median of 3 (ms)   ratio (explorer less load / bare)\n");
+    log(`lab: WebGL renderer ${webgl}`);
+    const rows: LabRenderRow[] = [];
     for (const [n, p] of payloads) {
+      const loadBefore = load();
       const page = await browser.newPage({ viewport: { width: 1280, height: 1000 } });
       await openNotebook(page, lab, `explorer-${n}.ipynb`);
       await page.waitForSelector('.jp-ProxyrmOutput[data-proxyrm-kind="uncertainty"][data-proxyrm-rendered="true"]', { timeout: 300_000 });
       const explorer = await page.evaluate(() => performance.getEntriesByName("proxyrm:uncertainty").map((e) => e.duration));
-      const load = await page.evaluate(() => performance.getEntriesByName("proxyrm:plotly-load").map((e) => e.duration));
+      const plotlyLoad = await page.evaluate(() => performance.getEntriesByName("proxyrm:plotly-load").map((e) => e.duration));
       await page.close();
-      const peer = await peerMs(browser, p);
-      const ms = explorer[explorer.length - 1];
-      const own = ms - (load[0] ?? 0);
-      process.stdout.write(`${String(n).padStart(6)}   ${ms.toFixed(0).padStart(13)}   ${(load[0] ?? 0).toFixed(0).padStart(17)}   ${median(peer).toFixed(0).padStart(39)}   ${(own / median(peer)).toFixed(2).padStart(5)}\n`);
+      const bareMs = median(await peerMs(browser, p));
+      const explorerMs = explorer[explorer.length - 1];
+      const plotlyLoadMs = plotlyLoad[0] ?? 0;
+      const row = { points: n, explorerMs, plotlyLoadMs, bareMs, ratio: (explorerMs - plotlyLoadMs) / bareMs, loadBefore, loadAfter: load() };
+      log(`lab: ${n} points: explorer ${explorerMs.toFixed(0)} ms (plotly load ${plotlyLoadMs.toFixed(0)} ms), bare plotly ${bareMs.toFixed(0)} ms, ratio ${row.ratio.toFixed(2)}`);
+      rows.push(row);
     }
+    return { webgl, chromium: browser.version(), peerRuns: PEER_RUNS, rows };
   } finally {
     await browser.close();
     await lab.stop();
@@ -107,7 +134,9 @@ async function main(): Promise<void> {
   }
 }
 
-main().catch((err) => {
-  process.stderr.write(`${(err as Error).stack ?? err}\n`);
-  process.exit(1);
-});
+if (require.main === module) {
+  benchLabRender((line) => process.stdout.write(`${line}\n`)).catch((err) => {
+    process.stderr.write(`${(err as Error).stack ?? err}\n`);
+    process.exit(1);
+  });
+}

@@ -16,13 +16,16 @@ import { benchArrowIo } from "./arrow-io";
 import { benchBandwidth } from "./bandwidth";
 import { benchBeforeAfter } from "./before-after";
 import { benchEndToEnd } from "./end-to-end";
+import { benchExplore } from "./explore";
 import { benchHeads } from "./heads";
 import { KCENTER_CASES, benchKCenter } from "./kcenter";
+import { benchKernel } from "./kernel";
+import { benchLabRender } from "./lab-render";
 import { machineInfo, type MachineInfo } from "./machine";
 import { benchTinyGpt } from "./tinygpt";
 import { writeBenchmarksDoc } from "../scripts/bench-doc";
 
-export const SECTIONS = ["kcenter", "bandwidth", "heads", "tinygpt", "arrow", "smoke", "default", "speedup"] as const;
+export const SECTIONS = ["kcenter", "bandwidth", "heads", "tinygpt", "arrow", "kernel", "lab", "explore", "smoke", "default", "speedup"] as const;
 export type SectionName = (typeof SECTIONS)[number];
 
 export interface Section {
@@ -44,6 +47,9 @@ const runners: Record<SectionName, (log: (line: string) => void) => unknown | Pr
   heads: benchHeads,
   tinygpt: benchTinyGpt,
   arrow: benchArrowIo,
+  kernel: (log) => benchKernel(log),
+  lab: benchLabRender,
+  explore: benchExplore,
   smoke: (log) => benchEndToEnd("smoke", 1, log),
   default: (log) => benchEndToEnd("default", 1, log),
   // Timing on the default run; the smoke runs add seeds to the check that no artefact changed.

@@ -11,7 +11,10 @@ import type { BeforeAfterResult } from "../bench/before-after";
 import type { BandwidthResult } from "../bench/bandwidth";
 import type { EndToEndResult } from "../bench/end-to-end";
 import type { HeadsResult } from "../bench/heads";
+import type { ExploreResult } from "../bench/explore";
 import type { KCenterResult } from "../bench/kcenter";
+import type { KernelBenchResult } from "../bench/kernel";
+import type { LabRenderResult } from "../bench/lab-render";
 import type { MachineInfo } from "../bench/machine";
 import type { ThroughputResult } from "../bench/tinygpt";
 
@@ -32,6 +35,9 @@ interface Results {
     heads?: Section<HeadsResult>;
     tinygpt?: Section<ThroughputResult[]>;
     arrow?: Section<ArrowIoResult>;
+    kernel?: Section<KernelBenchResult>;
+    lab?: Section<LabRenderResult>;
+    explore?: Section<ExploreResult>;
     smoke?: Section<EndToEndResult>;
     default?: Section<EndToEndResult>;
     speedup?: Section<BeforeAfterResult[]>;
@@ -177,6 +183,65 @@ function arrow(s: Section<ArrowIoResult> | undefined): string {
   ].join("\n");
 }
 
+function kernel(s: Section<KernelBenchResult> | undefined): string {
+  if (!s) return missing("kernel");
+  const d = s.data;
+  const ms = (x: number) => `${x.toFixed(x < 100 ? 1 : 0)} ms`;
+  return [
+    when(s),
+    "",
+    `The proxyrm kernel against stock tslab 1.0.22 (\`bench/kernel.ts\`): each started from its own kernelspec, ${d.repeats} starts each, alternating; ` +
+      `kernel_info and a first cell sent the moment each can take them, then ${d.cells} small cells alternating between the two live kernels. Medians; ratio = proxyrm / tslab. Load ${d.loadBefore} before, ${d.loadAfter} after.`,
+    "",
+    table(
+      ["", "tslab", "proxyrm", "ratio", "goal"],
+      d.rows.map((r) => [r.label, ms(r.tslabMs), ms(r.proxyrmMs), `**${r.ratio.toFixed(2)}**`, r.target === null ? "" : `${r.target}: ${r.met ? "met" : "**missed**"}`]),
+    ),
+  ].join("\n");
+}
+
+function lab(s: Section<LabRenderResult> | undefined): string {
+  if (!s) return missing("lab");
+  const d = s.data;
+  const sec = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
+  return [
+    when(s),
+    "",
+    `The uncertainty explorer's first draw in the lab (\`bench/lab-render.ts\`), read from the renderer's own performance entry, against bare plotly.js drawing the same points as one scattergl trace (median of ${d.peerRuns}) in the same browser: headless chromium ${d.chromium}, WebGL in software (${d.webgl}). ` +
+      "The ratio leaves out the one-off load of plotly's chunk, which the bare peer has done before it is timed.",
+    "",
+    table(
+      ["points", "explorer, first draw", "of which plotly's chunk load", "bare plotly scattergl", "ratio (explorer less load / bare)", "load"],
+      d.rows.map((r) => [r.points.toLocaleString("en"), sec(r.explorerMs), sec(r.plotlyLoadMs), sec(r.bareMs), `**${r.ratio.toFixed(2)}**`, `${r.loadBefore} / ${r.loadAfter}`]),
+    ),
+  ].join("\n");
+}
+
+function explore(s: Section<ExploreResult> | undefined): string {
+  if (!s) return missing("explore");
+  const d = s.data;
+  return [
+    when(s),
+    "",
+    "The explorer's projection in the kernel (`bench/explore.ts`): `pca2` (power iteration on the covariance) against NumPy and scikit-learn on the same clustered 64-dimensional rows, " +
+      "with the share of variance each found (the same plane if they agree), and the base64 encoding of the payload's four Float32 columns. Ratio = pca2 / peer.",
+    "",
+    table(
+      ["rows x dim", "pca2", "explained", "peer", "peer seconds", "peer explained", "ratio", "base64 (4 columns)", "load"],
+      d.pca.flatMap((r) =>
+        r.peers.map((p) => [`${r.rows.toLocaleString("en")} x ${r.dim}`, `${r.pca2Seconds} s`, r.explained.join(", "), p.method, `${p.seconds} s`, p.explained.join(", "), `**${p.ratio}**`, `${r.base64Seconds} s, ${(r.base64Bytes / 2 ** 20).toFixed(2)} MiB`, `${r.loadBefore} / ${r.loadAfter}`]),
+      ),
+    ),
+    "",
+    "UMAP (umap-js, the explorer's settings: 2 components, 15 neighbours, seeded) against `pca2` on the same points:",
+    "",
+    table(
+      ["rows x dim", "umap-js", "pca2", "umap / pca2", "load"],
+      d.umap.map((r) => [`${r.rows.toLocaleString("en")} x ${r.dim}`, `${r.umapSeconds} s`, `${r.pca2Seconds} s`, `**${r.ratio}x**`, `${r.loadBefore} / ${r.loadAfter}`]),
+    ),
+  ].join("\n");
+}
+
 function endToEnd(smoke: Section<EndToEndResult> | undefined, dflt: Section<EndToEndResult> | undefined): string {
   const runs = [smoke, dflt].filter((s): s is Section<EndToEndResult> => s !== undefined);
   if (runs.length === 0) return missing("smoke,default");
@@ -267,6 +332,18 @@ export function buildBenchmarksDoc(results: Results): string {
     "## Arrow embeddings against the disk",
     "",
     arrow(s.arrow),
+    "",
+    "## The kernel against stock tslab",
+    "",
+    kernel(s.kernel),
+    "",
+    "## The uncertainty explorer in the lab against bare plotly",
+    "",
+    lab(s.lab),
+    "",
+    "## The explorer's projection in the kernel against NumPy and scikit-learn",
+    "",
+    explore(s.explore),
     "",
     "## End to end: smoke and default runs",
     "",
