@@ -44,4 +44,21 @@ describe("bench", () => {
       "docs/BENCHMARKS.md is stale or hand-edited: run node --import tsx scripts/bench-doc.ts",
     );
   });
+
+  it("pages that send readers to a BENCHMARKS.md section name one that exists and holds measured figures", () => {
+    const benchmarks = fs.readFileSync(path.join(ROOT, "docs", "BENCHMARKS.md"), "utf8");
+    const cited: [string, string][] = [
+      ["docs/kernel.md", "The kernel against stock tslab"],
+      ["docs/lab.md", "The uncertainty explorer in the lab against bare plotly"],
+      ["docs/lab-kernel.md", "The explorer's projection in the kernel"],
+    ];
+    for (const [page, heading] of cited) {
+      const text = fs.readFileSync(path.join(ROOT, page), "utf8").replace(/\s+/g, " ");
+      assert.ok(text.includes(`("${heading}`), `${page} no longer cites "${heading}"`);
+      const at = benchmarks.indexOf(`\n## ${heading}`);
+      assert.ok(at >= 0, `docs/BENCHMARKS.md has no section starting "${heading}"`);
+      const body = benchmarks.slice(at + 4, benchmarks.indexOf("\n## ", at + 4));
+      assert.match(body, /_Measured \d{4}-\d\d-\d\d/, `"${heading}" in docs/BENCHMARKS.md has not been measured`);
+    }
+  });
 });
