@@ -20,11 +20,11 @@
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import * as fs from "node:fs";
-import * as net from "node:net";
 import * as os from "node:os";
 import * as path from "node:path";
 import * as zmq from "zeromq";
 import { Wire, type Message } from "../kernel-ext/src/kernel/wire";
+import { freePort } from "../tests/helpers/free-port";
 import { load } from "./machine";
 
 const ROOT = path.join(__dirname, "..");
@@ -40,17 +40,6 @@ interface Sample {
 function flag(name: string, fallback: number): number {
   const i = process.argv.indexOf(name);
   return i >= 0 ? Number(process.argv[i + 1]) : fallback;
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-    server.on("error", reject);
-  });
 }
 
 /** The kernelspec argv of both kernels, installed into `prefix` by their own installers. */

@@ -8,22 +8,11 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import * as fs from "node:fs";
-import * as net from "node:net";
 import * as os from "node:os";
 import * as path from "node:path";
 import type { ProxyrmHandler } from "../kernel-ext/src/kernel/handler";
 import { ProxyrmServer } from "../kernel-ext/src/kernel/server";
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-    server.on("error", reject);
-  });
-}
+import { freePort } from "./helpers/free-port";
 
 interface Sockets {
   iopub: { lastEndpoint: string | null };

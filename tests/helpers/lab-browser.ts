@@ -5,7 +5,6 @@
  * page error, console error or warning, failed request and HTTP error status.
  */
 import { spawn, type ChildProcess } from "node:child_process";
-import * as net from "node:net";
 import * as path from "node:path";
 import { chromium, type Browser, type Page } from "playwright-core";
 
@@ -13,16 +12,9 @@ export const ROOT = path.join(__dirname, "..", "..");
 export const BIN = path.join(ROOT, "src", "dist", "cli", "main.js");
 export const CHROMIUM = "/usr/bin/chromium";
 
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const port = (server.address() as net.AddressInfo).port;
-      server.close(() => resolve(port));
-    });
-  });
-}
+import { freePort } from "./free-port";
+
+export { freePort };
 
 export interface Lab {
   base: string;
