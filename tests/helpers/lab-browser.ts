@@ -7,12 +7,11 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import * as path from "node:path";
 import { chromium, type Browser, type Page } from "playwright-core";
+import { freePort } from "./free-port";
 
 export const ROOT = path.join(__dirname, "..", "..");
 export const BIN = path.join(ROOT, "src", "dist", "cli", "main.js");
 export const CHROMIUM = "/usr/bin/chromium";
-
-import { freePort } from "./free-port";
 
 export { freePort };
 
