@@ -9,7 +9,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { clusteredMatrix } from "./clustered-data";
 import { readEmbeddings, writeEmbeddings } from "../src/store/embeddings";
-import { load, round } from "./machine";
+import { load, round, seconds } from "./machine";
 
 export interface ArrowIoResult {
   rows: number;
@@ -22,12 +22,6 @@ export interface ArrowIoResult {
   writeRatio: number;
   readRatio: number;
   load: number;
-}
-
-function seconds(run: () => void): number {
-  const t0 = performance.now();
-  run();
-  return (performance.now() - t0) / 1000;
 }
 
 function dd(args: string[]): number {

@@ -16,7 +16,7 @@ import { float32Base64 } from "../kernel-ext/src/notebook/lab/b64";
 import { pca2 } from "../kernel-ext/src/notebook/projection";
 import { Rng } from "../src/rng";
 import { clusteredMatrix } from "./clustered-data";
-import { PYTHON, load, round, timedSpawn } from "./machine";
+import { PYTHON, load, round, seconds, timedSpawn } from "./machine";
 
 const DIM = 64;
 const PCA_SIZES = [10_000, 100_000];
@@ -51,12 +51,6 @@ export interface ExploreResult {
   pca: ExplorePcaRow[];
   umap: ExploreUmapRow[];
 }
-
-const seconds = (f: () => unknown) => {
-  const t0 = performance.now();
-  f();
-  return (performance.now() - t0) / 1000;
-};
 
 function umapSeconds(data: Float32Array, rows: number, dim: number): number {
   // The explorer's settings (kernel-ext/src/notebook/lab/uncertainty.ts umap2): 2 components, 15 neighbours, seeded.

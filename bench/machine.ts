@@ -39,4 +39,11 @@ export function timedSpawn(command: string, args: string[], what: string): { sec
   return { seconds, stdout: run.stdout, stderr: run.stderr };
 }
 
+/** Seconds `run` takes in this process (wall clock). */
+export function seconds(run: () => unknown): number {
+  const t0 = performance.now();
+  run();
+  return (performance.now() - t0) / 1000;
+}
+
 export const round = (x: number, digits = 3) => Math.round(x * 10 ** digits) / 10 ** digits;

@@ -4,14 +4,14 @@
  * heads) and eft-dpo (the paper's EFT judge). Pure: tests/proxy-doc.test.ts compares the page
  * with what this renders, and scripts/results.ts writes it.
  */
-import * as fs from "node:fs";
 import * as path from "node:path";
 import { EQUIVALENCE_MARGINS } from "../src/ablate/claims";
 import { ABLATION_METRICS, type AnyAblationRow } from "../src/ablate/results";
 import { compareFamily, perSeed } from "../src/eval/compare";
 import { meanInterval } from "../src/eval/stats";
 import type { BlockMarkers } from "./doc-block";
-import { f3, interval, listWords, mdTable, seedList } from "./results-tables";
+import { ablationDir, readRows } from "./results-doc";
+import { f3, interval, listWords, mdTable, seedList, signed } from "./results-tables";
 
 export const PROXY_KINDS_MARKERS: BlockMarkers = { start: "<!-- proxy-kinds:begin -->", end: "<!-- proxy-kinds:end -->" };
 export const PROXY_KINDS_SWEEPS = { heads: "builtin-dpo", eft: "eft-dpo" } as const;
@@ -20,12 +20,17 @@ export const PROXY_KINDS_SWEEPS = { heads: "builtin-dpo", eft: "eft-dpo" } as co
 export const PROXY_KINDS_METRICS = ["proxy_spearman", "proxy_pair_accuracy", "proxy_ece", "task_uniform_pair_accuracy", "worst_task_pair_accuracy", "gold_win_rate"] as const;
 
 export function loadProxyKindsRows(root: string): { heads: AnyAblationRow[]; eft: AnyAblationRow[] } {
-  const read = (name: string) => JSON.parse(fs.readFileSync(path.join(root, "docs", "ablation", `${name}.json`), "utf8")) as AnyAblationRow[];
+  const read = (name: string) => readRows(path.join(ablationDir(root), `${name}.json`));
   return { heads: read(PROXY_KINDS_SWEEPS.heads), eft: read(PROXY_KINDS_SWEEPS.eft) };
 }
 
+/** Mean ± 95% Student-t half-width over a proxy's per-seed values. */
+function overSeeds(values: Map<number, number>): string {
+  const m = meanInterval([...values.values()]);
+  return interval(m.mean, m.halfWidth);
+}
+
 const common = <T>(a: readonly T[], b: readonly T[]) => [...new Set(a)].filter((x) => b.includes(x));
-const signed = (x: number) => `${x >= 0 ? "+" : ""}${f3(x)}`;
 
 /**
  * The block between PROXY_KINDS_MARKERS. Only the cells both sweeps have (strategy, budget,
@@ -58,28 +63,28 @@ export function buildProxyKindsBlock(heads: readonly AnyAblationRow[], eft: read
   for (const budget of budgets) {
     const h = keep(heads, budget);
     const e = keep(eft, budget);
-    const metrics = PROXY_KINDS_METRICS.filter((m) => perSeed(h, (r) => ABLATION_METRICS[m].value(r.metrics)).size > 0 && perSeed(e, (r) => ABLATION_METRICS[m].value(r.metrics)).size > 0);
-    const arms = metrics.map((m) => ({ heads: perSeed(h, (r) => ABLATION_METRICS[m].value(r.metrics)), eft: perSeed(e, (r) => ABLATION_METRICS[m].value(r.metrics)) }));
-    const results = compareFamily(metrics.map((m, i) => ({ arm: arms[i].heads, control: arms[i].eft, higherIsBetter: ABLATION_METRICS[m].higherIsBetter ?? true, margin: EQUIVALENCE_MARGINS[m] })));
-    const cell = (values: Map<number, number>) => {
-      const m = meanInterval([...values.values()]);
-      return interval(m.mean, m.halfWidth);
-    };
+    // Per metric, each proxy's per-seed values; a metric either sweep lacks is left out.
+    const arms = PROXY_KINDS_METRICS.map((metric) => ({
+      metric,
+      heads: perSeed(h, (r) => ABLATION_METRICS[metric].value(r.metrics)),
+      eft: perSeed(e, (r) => ABLATION_METRICS[metric].value(r.metrics)),
+    })).filter((a) => a.heads.size > 0 && a.eft.size > 0);
+    const results = compareFamily(arms.map((a) => ({ arm: a.heads, control: a.eft, higherIsBetter: ABLATION_METRICS[a.metric].higherIsBetter ?? true, margin: EQUIVALENCE_MARGINS[a.metric] })));
     out.push("", `**Budget ${budget}** (${seeds.length} seeds):`, "");
     out.push(
       mdTable(
         ["metric", "reward heads", "EFT judge", "heads - EFT", "heads vs EFT", "MDE"],
-        metrics.map((m, i) => [ABLATION_METRICS[m].label, cell(arms[i].heads), cell(arms[i].eft), `${signed(results[i].diff)} ± ${f3(results[i].halfWidth)}`, results[i].verdict, f3(results[i].mde)]),
+        arms.map((a, i) => [ABLATION_METRICS[a.metric].label, overSeeds(a.heads), overSeeds(a.eft), `${signed(results[i].diff)} ± ${f3(results[i].halfWidth)}`, results[i].verdict, f3(results[i].mde)]),
       ),
     );
     // M1 is shared, so its likelihood's ranking is one number per seed for both sweeps.
     const m1 = perSeed(h, (r) => ABLATION_METRICS.policy_pair_accuracy.value(r.metrics));
     if (m1.size) {
-      const pairAccuracy = arms[metrics.indexOf("proxy_pair_accuracy")]?.heads;
+      const pairAccuracy = arms.find((a) => a.metric === "proxy_pair_accuracy")?.heads;
       const gain = pairAccuracy ? meanInterval([...m1.keys()].filter((s) => pairAccuracy.has(s)).map((s) => pairAccuracy.get(s)! - m1.get(s)!)) : undefined;
       out.push(
         "",
-        `With no labels at all, M1's own likelihood ranks the same held-out responses with pair accuracy ${cell(m1)}` +
+        `With no labels at all, M1's own likelihood ranks the same held-out responses with pair accuracy ${overSeeds(m1)}` +
           (gain ? `; the reward heads' labels add ${signed(gain.mean)} ± ${f3(gain.halfWidth)} to it (paired by seed; described, not tested).` : "."),
       );
     }

@@ -6,7 +6,7 @@
  */
 import { C2_CONTROLS, claimC2, type ClaimComparison } from "../src/ablate/claims";
 import type { Verdict } from "../src/eval/compare";
-import { f3, label, listWords, mdeRange, mdTable, seedsOf, testedMetrics } from "./results-tables";
+import { f3, label, listWords, mdeRange, mdTable, seedsOf, signed, testedMetrics } from "./results-tables";
 import type { Section } from "./results-doc";
 
 interface MapComparison {
@@ -46,7 +46,6 @@ function countsRow(xs: readonly MapComparison[]): string[] {
 
 const COUNT_HEADERS = ["comparisons", "better", "equivalent", "worse", "inconclusive", "MDE of the inconclusive"];
 
-const signed = (x: number) => `${x >= 0 ? "+" : ""}${f3(x)}`;
 const where = (x: MapComparison) => `\`${x.sweep}\`, budget ${x.c.budget} (${Number.isFinite(x.perFamily) ? x.perFamily.toFixed(1) : "n/a"} per family)`;
 const detail = (x: MapComparison) => `${x.c.arm} vs ${x.c.control}, ${label(x.c.metric)}, ${where(x)}: ${signed(x.c.result.diff)} ± ${f3(x.c.result.halfWidth)}`;
 

@@ -65,7 +65,7 @@ const PNG_METRICS = ["gold_win_rate", "proxy_spearman", "proxy_pair_accuracy", "
 
 export const ablationDir = (root: string) => path.join(root, "docs", "ablation");
 
-function readRows(file: string): AnyAblationRow[] {
+export function readRows(file: string): AnyAblationRow[] {
   return JSON.parse(fs.readFileSync(file, "utf8")) as AnyAblationRow[];
 }
 

@@ -10,7 +10,8 @@ import { perSeed, type Comparison, type Verdict } from "../src/eval/compare";
 import { meanInterval } from "../src/eval/stats";
 
 export const f3 = (x: number) => (Number.isFinite(x) ? x.toFixed(3) : "n/a");
-const signed = (x: number) => (Number.isFinite(x) ? `${x >= 0 ? "+" : ""}${x.toFixed(3)}` : "n/a");
+/** "+0.123" / "-0.123" ("n/a" when not finite). */
+export const signed = (x: number) => (Number.isFinite(x) ? `${x >= 0 ? "+" : ""}${x.toFixed(3)}` : "n/a");
 const pValue = (p: number) => (!Number.isFinite(p) ? "n/a" : p < 0.001 ? "<0.001" : p.toFixed(3));
 export const interval = (mean: number, halfWidth: number) => (Number.isFinite(halfWidth) ? `${f3(mean)} ± ${f3(halfWidth)}` : f3(mean));
 const diffInterval = (c: Comparison) => (Number.isFinite(c.halfWidth) ? `${signed(c.diff)} ± ${f3(c.halfWidth)}` : signed(c.diff));
