@@ -56,7 +56,7 @@ export function buildProxyKindsBlock(heads: readonly AnyAblationRow[], eft: read
   const out: string[] = [
     `Seeds ${seedList(seeds)}, smoke preset, strategies ${listWords(strategies)}. \`${PROXY_KINDS_SWEEPS.heads}\` (reward heads) and \`${PROXY_KINDS_SWEEPS.eft}\` (\`--proxy eft\`) share each seed's world, SFT and generations, so only the proxy differs. ` +
       "A proxy's value for a seed is its mean over those strategies; the table gives mean ± 95% Student-t over seeds, and the difference is paired by seed, " +
-      `Holm-corrected over the ${PROXY_KINDS_METRICS.length} metrics of a budget, with TOST at docs/statistics.md's margins. ` +
+      "Holm-corrected over the metrics in its budget's table, with TOST at docs/statistics.md's margins. " +
       "This comparison was not among the tests planned in docs/statistics.md; it is computed with the same code (`src/eval/compare.ts`). " +
       `Data: \`docs/ablation/${PROXY_KINDS_SWEEPS.heads}.json\`, \`docs/ablation/${PROXY_KINDS_SWEEPS.eft}.json\`.`,
   ];
@@ -70,7 +70,7 @@ export function buildProxyKindsBlock(heads: readonly AnyAblationRow[], eft: read
       eft: perSeed(e, (r) => ABLATION_METRICS[metric].value(r.metrics)),
     })).filter((a) => a.heads.size > 0 && a.eft.size > 0);
     const results = compareFamily(arms.map((a) => ({ arm: a.heads, control: a.eft, higherIsBetter: ABLATION_METRICS[a.metric].higherIsBetter ?? true, margin: EQUIVALENCE_MARGINS[a.metric] })));
-    out.push("", `**Budget ${budget}** (${seeds.length} seeds):`, "");
+    out.push("", `**Budget ${budget}** (${seeds.length} seeds; Holm over these ${arms.length} metrics):`, "");
     out.push(
       mdTable(
         ["metric", "reward heads", "EFT judge", "heads - EFT", "heads vs EFT", "MDE"],
